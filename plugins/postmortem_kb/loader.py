@@ -1,0 +1,514 @@
+"""Read a postmortem file strictly: bytes to a front matter mapping with the line of every field.
+
+The front matter is parsed from libyaml's event stream, not with PyYAML's constructors, so
+that the rules are ours: YAML 1.2 core scalars only (``no`` stays a string, ``10:30`` is not a
+number, dates stay strings), and duplicate keys, anchors, aliases, explicit tags and deep
+nesting are refused before anything is built from them. An alias bomb is refused at its first
+alias, in constant memory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import frontmatter
+import yaml
+from frontmatter.default_handlers import YAMLHandler
+
+from postmortem_kb.model import FieldPath, Problem, SourceDocument, format_field_path
+
+DEFAULT_MAX_FILE_BYTES = 1024 * 1024
+MAX_DEPTH = 16
+"""The deepest nesting a front matter may have; the contract needs three levels."""
+MAX_EVENTS = 200_000
+"""A bound on the work one front matter may ask for, whatever its size cap."""
+SHOWN_VALUE_CHARS = 60
+"""Messages quote at most this much of a value."""
+
+LFS_POINTER_PREFIX = b"version https://git-lfs.github.com/spec/"
+UTF8_BOM = b"\xef\xbb\xbf"
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+_Loader: type[Any] = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
+
+# YAML 1.2 core schema, minus .inf and .nan, which JSON cannot carry.
+_NULL = re.compile(r"~|null|Null|NULL|")
+_BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+_INT = re.compile(r"[-+]?[0-9]+")
+_INT_OCT = re.compile(r"0o[0-7]+")
+_INT_HEX = re.compile(r"0x[0-9a-fA-F]+")
+_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
+_LOOKS_LIKE_FIELD = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*\s*:(\s|$)")
+
+
+def shorten(value: object, limit: int = SHOWN_VALUE_CHARS) -> str:
+    """Quote a value for a message, cut to ``limit`` characters so a message stays short."""
+    text = repr(value) if not isinstance(value, str) else value
+    text = text.replace("\n", "\\n").replace("\r", "\\r")
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return f"'{text}'" if isinstance(value, str) else text
+
+
+def resolve_plain_scalar(text: str) -> Any:
+    """The value of an unquoted scalar under the YAML 1.2 core schema (strings by default)."""
+    if _NULL.fullmatch(text):
+        return None
+    if text in _BOOL:
+        return _BOOL[text]
+    if _INT.fullmatch(text):
+        return int(text)
+    if _INT_OCT.fullmatch(text):
+        return int(text[2:], 8)
+    if _INT_HEX.fullmatch(text):
+        return int(text[2:], 16)
+    if _FLOAT.fullmatch(text):
+        return float(text)
+    return text
+
+
+@dataclass(frozen=True)
+class FrontMatter:
+    """A parsed front matter: the values, the line of each field, the source of coerced values."""
+
+    data: dict[str, Any]
+    lines: dict[FieldPath, int]
+    plain_scalars: dict[FieldPath, str]
+    comment_warnings: tuple[tuple[FieldPath, int], ...]
+
+
+class FrontMatterError(Exception):
+    """A front matter that cannot be read; carries the line (1-based) and a message."""
+
+    def __init__(self, line: int | None, message: str, code: str = "PM003") -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
+        self.code = code
+
+
+@dataclass
+class _Container:
+    value: dict[str, Any] | list[Any]
+    path: FieldPath
+    pending_key: str | None = None
+    key_lines: dict[str, int] = field(default_factory=dict)
+
+
+def parse_front_matter(text: str, first_line: int = 1) -> FrontMatter:
+    """Parse front matter YAML strictly.
+
+    Args:
+        text: the YAML between the ``---`` lines, with ``\\n`` line ends.
+        first_line: the file line on which ``text`` starts, so lines read as in the file.
+
+    Returns:
+        The mapping with the line of every field.
+
+    Raises:
+        FrontMatterError: for a syntax error or a YAML feature the format refuses.
+    """
+    source_lines = text.split("\n")
+    loader = _Loader(text)
+    stack: list[_Container] = []
+    lines: dict[FieldPath, int] = {}
+    plain_scalars: dict[FieldPath, str] = {}
+    comment_warnings: list[tuple[FieldPath, int]] = []
+    root: Any = _NOTHING
+    events = 0
+    try:
+        while True:
+            event = loader.get_event()
+            if event is None or isinstance(event, yaml.StreamEndEvent):
+                break
+            events += 1
+            if events > MAX_EVENTS:
+                raise FrontMatterError(None, "the front matter is too large to be a postmortem's")
+            if isinstance(event, (yaml.StreamStartEvent, yaml.DocumentStartEvent)):
+                continue
+            if isinstance(event, yaml.DocumentEndEvent):
+                continue
+            line = event.start_mark.line + first_line
+            if isinstance(event, yaml.AliasEvent):
+                raise FrontMatterError(
+                    line,
+                    f"the alias '*{shorten(event.anchor, 30)[1:-1]}' is not allowed: "
+                    "write the value out in full",
+                    "PM004",
+                )
+            if isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                done = stack.pop()
+                if not stack:
+                    root = done.value
+                continue
+            _refuse_anchor_and_tag(event, line)
+            if stack and isinstance(stack[-1].value, dict) and stack[-1].pending_key is None:
+                stack[-1].pending_key = _mapping_key(event, line, stack[-1])
+                continue
+            path = _child_path(stack)
+            if isinstance(event, yaml.ScalarEvent):
+                value: Any
+                if not event.style:  # plain: None from PyYAML, '' from libyaml
+                    value = resolve_plain_scalar(event.value)
+                    if not isinstance(value, str):
+                        plain_scalars[path] = event.value
+                    if _comment_follows(source_lines, event.end_mark):
+                        comment_warnings.append((path, line))
+                else:
+                    value = event.value
+                lines.setdefault(path, line)
+                if not stack:
+                    root = value
+                else:
+                    _attach(stack[-1], value)
+                continue
+            # A mapping or a sequence starts.
+            if len(stack) >= MAX_DEPTH:
+                raise FrontMatterError(
+                    line,
+                    f"the front matter nests deeper than {MAX_DEPTH} levels; "
+                    "a postmortem needs three at most",
+                    "PM004",
+                )
+            container: dict[str, Any] | list[Any] = (
+                {} if isinstance(event, yaml.MappingStartEvent) else []
+            )
+            lines.setdefault(path, line)
+            if stack:
+                _attach(stack[-1], container)
+            stack.append(_Container(container, path))
+    except yaml.MarkedYAMLError as error:
+        raise _syntax_error(error, first_line, source_lines) from None
+    except yaml.YAMLError as error:  # pragma: no cover - libyaml always marks its errors
+        raise FrontMatterError(None, f"YAML error: {error}") from None
+    if root is _NOTHING:
+        raise FrontMatterError(
+            first_line, "the front matter is empty: it needs the postmortem's fields", "PM002"
+        )
+    if not isinstance(root, dict):
+        kind = "a list" if isinstance(root, list) else "a single value"
+        raise FrontMatterError(
+            first_line,
+            f"the front matter is {kind}, not a mapping of fields like 'title: ...'",
+            "PM002",
+        )
+    return FrontMatter(root, lines, plain_scalars, tuple(comment_warnings))
+
+
+_NOTHING: Any = object()
+
+
+def _refuse_anchor_and_tag(event: Any, line: int) -> None:
+    anchor = getattr(event, "anchor", None)
+    if anchor is not None:
+        raise FrontMatterError(
+            line,
+            f"the anchor '&{shorten(anchor, 30)[1:-1]}' is not allowed: anchors and aliases "
+            "make a postmortem hard to review; write each value out",
+            "PM004",
+        )
+    tag = getattr(event, "tag", None)
+    if tag is not None:
+        shown = tag.replace("tag:yaml.org,2002:", "!!")
+        raise FrontMatterError(
+            line,
+            f"the explicit tag '{shorten(shown, 40)[1:-1]}' is not allowed: "
+            "remove it (quote the value if it must stay text)",
+            "PM004",
+        )
+
+
+def _mapping_key(event: Any, line: int, container: _Container) -> str:
+    if not isinstance(event, yaml.ScalarEvent):
+        raise FrontMatterError(line, "a key must be a plain word, not a list or a mapping", "PM004")
+    key = resolve_plain_scalar(event.value) if not event.style else event.value
+    if not isinstance(key, str):
+        raise FrontMatterError(
+            line,
+            f"the key {event.value!r} is read as {_kind(key)}; keys must be field names",
+            "PM004",
+        )
+    if key in container.key_lines:
+        where = format_field_path((*container.path, key))
+        raise FrontMatterError(
+            line,
+            f"duplicate key '{shorten(where, 60)[1:-1]}', first set on line "
+            f"{container.key_lines[key]}: keep one",
+            "PM004",
+        )
+    container.key_lines[key] = line
+    return key
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    return "a string"
+
+
+def _child_path(stack: list[_Container]) -> FieldPath:
+    if not stack:
+        return ()
+    top = stack[-1]
+    if isinstance(top.value, dict):
+        assert top.pending_key is not None
+        return (*top.path, top.pending_key)
+    return (*top.path, len(top.value))
+
+
+def _attach(container: _Container, value: Any) -> None:
+    if isinstance(container.value, dict):
+        assert container.pending_key is not None
+        container.value[container.pending_key] = value
+        container.pending_key = None
+    else:
+        container.value.append(value)
+
+
+def _comment_follows(source_lines: list[str], end_mark: Any) -> bool:
+    """Whether an unquoted value is followed by `` #`` on its line, which YAML drops."""
+    if end_mark.line >= len(source_lines):
+        return False
+    rest: str = source_lines[end_mark.line][end_mark.column :]
+    return rest.startswith((" #", "\t#"))
+
+
+def _syntax_error(error: yaml.MarkedYAMLError, first_line: int, source_lines: list[str]) -> Any:
+    mark = error.problem_mark or error.context_mark
+    line = None if mark is None else mark.line + first_line
+    problem = (error.problem or "invalid YAML").strip()
+    hint = ""
+    text = source_lines[mark.line] if mark is not None and mark.line < len(source_lines) else ""
+    if "\t" in problem or "'\\t'" in problem or "\t" in text[: len(text) - len(text.lstrip())]:
+        hint = "; YAML does not allow tabs for indentation: use spaces"
+    elif "mapping values are not allowed" in problem:
+        hint = "; a value that contains ': ' must be quoted, e.g. title: \"Outage: orders down\""
+    elif "could not find expected ':'" in problem or "expected <block end>" in problem:
+        hint = "; check the indentation and quote values that contain ':' or '#'"
+    elif "special characters are not allowed" in problem:
+        hint = "; remove the control character"
+    context = f" ({error.context.strip()})" if error.context else ""
+    return FrontMatterError(line, f"YAML syntax error: {problem}{context}{hint}")
+
+
+class StrictYAMLHandler(YAMLHandler):
+    """A python-frontmatter handler with this project's strict rules.
+
+    Where python-frontmatter is lenient (it returns an empty mapping for a file with a BOM or
+    an unclosed block, and accepts a list), this handler raises ``FrontMatterError``, so
+    ``frontmatter.loads(text, handler=StrictYAMLHandler())`` is as strict as the build.
+    """
+
+    def detect(self, text: str) -> bool:
+        """Whether the text opens with a ``---`` line."""
+        return bool(text.lstrip("\ufeff").split("\n", 1)[0].rstrip() == "---")
+
+    def split(self, text: str) -> tuple[str, str]:
+        """Split text into front matter and body, strictly."""
+        parts = split_front_matter(normalize_newlines(text.lstrip("\ufeff")))
+        return parts.front_matter, parts.body
+
+    def load(self, fm: str, **kwargs: object) -> dict[str, Any]:
+        """Parse front matter with the strict parser."""
+        return parse_front_matter(normalize_newlines(fm)).data
+
+
+@dataclass(frozen=True)
+class SplitText:
+    """A file's text split into front matter and body, with the line each starts on."""
+
+    front_matter: str
+    front_matter_line: int
+    body: str
+    body_line: int
+
+
+def normalize_newlines(text: str) -> str:
+    """Turn CRLF and lone CR line ends into LF."""
+    if "\r" not in text:
+        return text
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def split_front_matter(text: str) -> SplitText:
+    """Split a postmortem into its front matter and its body.
+
+    The file must open with a line ``---``; the front matter ends at the next line that is
+    ``---`` or ``...``.
+
+    Raises:
+        FrontMatterError: when the front matter is missing or never closed.
+    """
+    head, newline, rest = text.partition("\n")
+    if head.rstrip() != "---":
+        first = next((line for line in text.split("\n") if line.strip()), "")
+        if _LOOKS_LIKE_FIELD.match(first):
+            raise FrontMatterError(
+                1,
+                "the file has no front matter: it starts with a field "
+                f"({shorten(first.strip(), 40)}) but not with a line '---'; "
+                "put '---' above the first field and below the last one",
+                "PM002",
+            )
+        raise FrontMatterError(
+            1,
+            "the file has no front matter: a postmortem starts with a line '---', "
+            "its fields (id, title, date, ...), and a closing '---'",
+            "PM002",
+        )
+    if not newline:
+        raise FrontMatterError(
+            1, "the front matter opened on line 1 is never closed: add a line '---'", "PM002"
+        )
+    lines = rest.split("\n")
+    for index, line in enumerate(lines):
+        if line.rstrip() in ("---", "..."):
+            return SplitText(
+                front_matter="\n".join(lines[:index]) + "\n",
+                front_matter_line=2,
+                body="\n".join(lines[index + 1 :]),
+                body_line=index + 3,
+            )
+    raise FrontMatterError(
+        1,
+        "the front matter opened on line 1 is never closed: add a line '---' after the last field",
+        "PM002",
+    )
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """What reading one file gave: a document, or none and the reasons."""
+
+    document: SourceDocument | None
+    problems: tuple[Problem, ...]
+
+
+def decode(raw: bytes, file: str) -> str | Problem:
+    """Decode a file's bytes as UTF-8 text with LF line ends, or say why it is not text."""
+    if raw.startswith(LFS_POINTER_PREFIX):
+        return Problem(
+            file,
+            1,
+            None,
+            "is a Git LFS pointer, not the postmortem: run 'git lfs pull', "
+            "or keep postmortems out of LFS",
+            "PM001",
+        )
+    if raw.startswith(UTF16_BOMS):
+        return Problem(file, 1, None, "is encoded as UTF-16: save it as UTF-8", "PM001")
+    if b"\x00" in raw:
+        line = raw[: raw.index(b"\x00")].count(b"\n") + 1
+        return Problem(
+            file, line, None, "contains NUL bytes: it is a binary file, not Markdown", "PM001"
+        )
+    if raw.startswith(UTF8_BOM):
+        raw = raw[len(UTF8_BOM) :]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        return Problem(
+            file,
+            line,
+            None,
+            f"is not valid UTF-8 (byte 0x{raw[error.start]:02x}): save it as UTF-8",
+            "PM001",
+        )
+    return normalize_newlines(text)
+
+
+def read_bytes(path: Path, file: str, max_bytes: int) -> bytes | Problem:
+    """Read a file's bytes, refusing symbolic links and files over ``max_bytes``."""
+    try:
+        if path.is_symlink():
+            return Problem(
+                file,
+                None,
+                None,
+                "is a symbolic link: postmortems must be regular files (its target is never "
+                "published)",
+                "PM001",
+            )
+        size = path.stat().st_size
+        if size > max_bytes:
+            return Problem(
+                file,
+                None,
+                None,
+                f"is {size:,} bytes, over the limit of {max_bytes:,} bytes "
+                "(option max_file_bytes): split it or move attachments out",
+                "PM001",
+            )
+        with path.open("rb") as handle:
+            raw = handle.read(max_bytes + 1)
+    except OSError as error:
+        return Problem(file, None, None, f"cannot be read: {error.strerror}", "PM001")
+    if len(raw) > max_bytes:
+        return Problem(file, None, None, f"is over the limit of {max_bytes:,} bytes", "PM001")
+    return raw
+
+
+def load_text(raw: bytes, file: str, abs_path: Path) -> LoadResult:
+    """Turn a postmortem's bytes into a source document, or into problems."""
+    decoded = decode(raw, file)
+    if isinstance(decoded, Problem):
+        return LoadResult(None, (decoded,))
+    if not decoded.strip():
+        return LoadResult(
+            None,
+            (
+                Problem(
+                    file, 1, None, "is empty: a postmortem needs front matter and a body", "PM002"
+                ),
+            ),
+        )
+    try:
+        parts = split_front_matter(decoded)
+        parsed = parse_front_matter(parts.front_matter, parts.front_matter_line)
+    except FrontMatterError as error:
+        return LoadResult(None, (Problem(file, error.line, None, error.message, error.code),))
+    warnings = tuple(
+        Problem(
+            file,
+            line,
+            format_field_path(path),
+            "the text after ' #' was read as a YAML comment and dropped: quote the whole value",
+            "PM103",
+            "warning",
+        )
+        for path, line in parsed.comment_warnings
+    )
+    document = SourceDocument(
+        file=file,
+        abs_path=abs_path,
+        front_matter=parsed.data,
+        lines=parsed.lines,
+        plain_scalars=parsed.plain_scalars,
+        body=parts.body,
+        body_line=parts.body_line,
+        digest=hashlib.sha256(raw).hexdigest(),
+    )
+    return LoadResult(document, warnings)
+
+
+def load_file(path: Path, file: str, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> LoadResult:
+    """Read and parse one postmortem file; every failure comes back as a problem."""
+    raw = read_bytes(path, file, max_bytes)
+    if isinstance(raw, Problem):
+        return LoadResult(None, (raw,))
+    return load_text(raw, file, path)
+
+
+def loads(text: str) -> dict[str, Any]:
+    """Parse a postmortem's front matter from text with python-frontmatter and strict rules."""
+    post = frontmatter.loads(text, handler=StrictYAMLHandler())
+    return dict(post.metadata)
