@@ -1,0 +1,470 @@
+"""The JSON Schema check plus the rules the schema cannot say; returns problems, never raises."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import difflib
+import json
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError, ValidationError
+
+from postmortem_kb.loader import shorten
+from postmortem_kb.model import (
+    TIMELINE_FIELDS,
+    FieldPath,
+    Problem,
+    SourceDocument,
+    format_field_path,
+)
+from postmortem_kb.settings import ConfigurationError
+
+_FORMAT_CHECKER = Draft202012Validator.FORMAT_CHECKER
+_REQUIRED_FORMATS = ("date", "date-time")
+
+_PATTERN_HINTS = {
+    "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$": (
+        "must start with a letter or digit and use only letters, digits, '.', '_' and '-' "
+        "(64 characters at most)"
+    ),
+    "^[A-Za-z0-9][A-Za-z0-9 ._+-]{0,63}$": (
+        "must start with a letter or digit and use only letters, digits, spaces, '.', '_', "
+        "'+' and '-' (64 characters at most)"
+    ),
+    "^[a-z0-9]+(-[a-z0-9]+)*$": "must be a kebab-case word, like 'deploy-process'",
+    "^[^\\r\\n]*\\S[^\\r\\n]*$": "must be a single line of text, not blank",
+    "\\S": "must not be blank",
+    "^https?://[^\\s<>\"'`]+$": "must be an http:// or https:// URL without spaces or quotes",
+}
+
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Co", "Cs", "Cn"})
+
+
+def load_schema(path: Path, severities: Sequence[str]) -> dict[str, Any]:
+    """Read a postmortem schema, check it against its metaschema, and apply the severities.
+
+    Raises:
+        ConfigurationError: when the schema cannot be read, is not valid JSON, or is not a
+            valid JSON Schema.
+    """
+    try:
+        schema = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ConfigurationError(f"cannot read the schema {path}: {error.strerror}") from None
+    except (ValueError, UnicodeDecodeError) as error:
+        raise ConfigurationError(f"the schema {path} is not valid JSON: {error}") from None
+    try:
+        Draft202012Validator.check_schema(schema)
+    except SchemaError as error:
+        where = "/".join(str(part) for part in error.absolute_path) or "(root)"
+        raise ConfigurationError(
+            f"the schema {path} is not a valid JSON Schema at {where}: {error.message}"
+        ) from None
+    if not isinstance(schema, dict):
+        raise ConfigurationError(f"the schema {path} must be a JSON object")
+    missing = [name for name in _REQUIRED_FORMATS if name not in _FORMAT_CHECKER.checkers]
+    if missing:  # pragma: no cover - rfc3339-validator is a dependency
+        raise ConfigurationError(
+            "the format checks for " + ", ".join(missing) + " are unavailable: "
+            "install rfc3339-validator"
+        )
+    schema = copy.deepcopy(schema)
+    severity = schema.get("properties", {}).get("severity")
+    if isinstance(severity, dict) and "enum" in severity:
+        severity["enum"] = list(severities)
+    return schema
+
+
+class SchemaValidator:
+    """A compiled validator for one schema, with located, readable messages."""
+
+    def __init__(self, schema: Mapping[str, Any]) -> None:
+        """Compile the validator once; ``schema`` comes from ``load_schema``."""
+        self.schema = schema
+        self._validator = Draft202012Validator(schema, format_checker=_FORMAT_CHECKER)
+
+    def problems(self, document: SourceDocument) -> list[Problem]:
+        """Every schema violation of a document, located and explained."""
+        found: dict[tuple[FieldPath, str], Problem] = {}
+        for error in self._validator.iter_errors(document.front_matter):
+            for path, message in _explain(error, document):
+                key = (path, message)
+                if key not in found:
+                    found[key] = Problem(
+                        document.file,
+                        document.line_of(path),
+                        format_field_path(path) or None,
+                        message,
+                        "PM101",
+                    )
+        found_list = list(found.values())
+        found_list.extend(self._unknown_fields(document))
+        return sorted(found_list, key=Problem.sort_key)
+
+    def is_valid(self, front_matter: Mapping[str, Any]) -> bool:
+        """Whether the front matter passes the schema."""
+        return bool(self._validator.is_valid(front_matter))
+
+    def _unknown_fields(self, document: SourceDocument) -> Iterator[Problem]:
+        for path, key, known in _unknown_keys(document.front_matter, self.schema, ()):
+            guess = difflib.get_close_matches(key, known, n=1, cutoff=0.7)
+            hint = f"did you mean '{guess[0]}'?" if guess else "it is not part of the format"
+            yield Problem(
+                document.file,
+                document.line_of((*path, key)),
+                format_field_path((*path, key)),
+                f"unknown field: {hint}",
+                "PM102",
+                "warning",
+            )
+
+
+def _unknown_keys(
+    value: Any, schema: Mapping[str, Any], path: FieldPath
+) -> Iterator[tuple[FieldPath, str, list[str]]]:
+    if isinstance(value, dict) and isinstance(schema.get("properties"), dict):
+        properties = schema["properties"]
+        for key, child in value.items():
+            if key not in properties:
+                yield path, key, list(properties)
+            elif isinstance(properties[key], dict):
+                yield from _unknown_keys(child, properties[key], (*path, key))
+    elif isinstance(value, list) and isinstance(schema.get("items"), dict):
+        for index, child in enumerate(value):
+            yield from _unknown_keys(child, schema["items"], (*path, index))
+
+
+def _explain(error: ValidationError, document: SourceDocument) -> Iterator[tuple[FieldPath, str]]:
+    """Turn one jsonschema error into located messages that say what to do."""
+    path: FieldPath = tuple(error.absolute_path)
+    value: Any = error.instance
+    keyword: Any = error.validator
+    expected: Any = error.validator_value
+    when_final = "then" in error.absolute_schema_path
+    if keyword == "required":
+        assert isinstance(value, dict)
+        for name in expected:
+            if name not in value:
+                reason = "required when status is 'final'" if when_final else "required"
+                yield (*path, name), f"{reason}, but missing"
+        return
+    if keyword == "type":
+        yield path, _type_message(expected, value, document.plain_scalars.get(path))
+        return
+    if keyword == "enum":
+        yield path, _enum_message(value, expected)
+        return
+    if keyword == "format":
+        yield path, _format_message(value, expected)
+        return
+    if keyword == "pattern":
+        yield path, _pattern_message(value, expected)
+        return
+    if keyword == "minLength":
+        yield path, "must not be empty"
+        return
+    if keyword == "maxLength":
+        yield path, f"is {len(value):,} characters long; the limit is {expected:,}"
+        return
+    if keyword == "minItems":
+        noun = "item" if expected == 1 else "items"
+        if when_final:
+            yield path, f"needs at least {expected} {noun} when status is 'final'"
+        else:
+            yield path, f"needs at least {expected} {noun}"
+        return
+    if keyword == "maxItems":
+        yield path, f"has {len(value):,} items; the limit is {expected:,}"
+        return
+    if keyword == "uniqueItems":
+        seen: set[str] = set()
+        for item in value:
+            marker = json.dumps(item, sort_keys=True)
+            if marker in seen:
+                yield path, f"lists {shorten(item)} more than once"
+                return
+            seen.add(marker)
+        return
+    if keyword in ("minimum", "exclusiveMinimum"):
+        yield path, f"must be at least {expected}, got {shorten(value)}"
+        return
+    if keyword in ("maximum", "exclusiveMaximum"):
+        yield path, f"must be at most {expected}, got {shorten(value)}"
+        return
+    if keyword == "const":
+        yield path, f"must be {shorten(expected)}, got {shorten(value)}"
+        return
+    if keyword == "additionalProperties":
+        yield path, f"has fields the format does not allow: {shorten(error.message, 80)}"
+        return
+    yield path, shorten(error.message, 160)[1:-1]
+
+
+_TYPE_NAMES = {
+    "string": "text",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+    "array": "a list",
+    "object": "a mapping of fields",
+    "null": "nothing",
+}
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, (int, float)):
+        return f"the number {shorten(value)}"
+    if isinstance(value, str):
+        return f"the text {shorten(value)}"
+    if isinstance(value, list):
+        return "a list"
+    return "a mapping"
+
+
+def _type_message(expected: Any, value: Any, source: str | None) -> str:
+    names = [expected] if isinstance(expected, str) else list(expected)
+    wanted = " or ".join(_TYPE_NAMES.get(name, name) for name in names)
+    message = f"expected {wanted}, got {_describe(value)}"
+    if source is not None and "string" in names:
+        message += (
+            f": YAML reads the unquoted {shorten(source)} as "
+            f"{'null' if value is None else _describe(value).split(' ')[1]}; "
+            f'quote it: "{shorten(source)[1:-1]}"'
+        )
+    elif source is not None and value is None:
+        message += ": the value is empty; fill it in or remove the field"
+    elif "boolean" in names and isinstance(value, str):
+        message += ": write true or false"
+    elif "array" in names and isinstance(value, str):
+        message += f": write a list, e.g. [{shorten(value, 30)[1:-1]}]"
+    return message
+
+
+def _enum_message(value: Any, allowed: Sequence[Any]) -> str:
+    options = ", ".join(shorten(option) for option in allowed)
+    message = f"{_describe(value)} is not one of {options}"
+    if isinstance(value, str):
+        by_fold = {str(option).casefold(): str(option) for option in allowed}
+        guess = by_fold.get(value.strip().casefold())
+        if guess is None:
+            close = difflib.get_close_matches(value, [str(o) for o in allowed], n=1, cutoff=0.5)
+            guess = close[0] if close else None
+        if guess is not None:
+            message += f"; did you mean '{guess}'?"
+    elif isinstance(value, bool):
+        message += "; YAML 1.2 reads only true/false as booleans, so check the value"
+    return message
+
+
+def _format_message(value: Any, format_name: str) -> str:
+    if format_name == "date":
+        return (
+            f"{shorten(value)} is not a valid date: write YYYY-MM-DD, a day that exists "
+            "(e.g. 2024-03-15)"
+        )
+    if format_name == "date-time":
+        text = str(value)
+        if re.fullmatch(r"\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d(:\d\d(\.\d+)?)?", text):
+            return (
+                f"{shorten(value)} has no time zone: add 'Z' for UTC or an offset like "
+                "'+02:00', e.g. 2024-03-15T14:20:00Z"
+            )
+        return (
+            f"{shorten(value)} is not an RFC 3339 date-time with a time zone: write "
+            "YYYY-MM-DDTHH:MM:SSZ (or an offset like +02:00), e.g. 2024-03-15T14:20:00Z"
+        )
+    return f"{shorten(value)} is not a valid {format_name}"
+
+
+def _pattern_message(value: Any, pattern: str) -> str:
+    text = str(value)
+    invisible = next(
+        (ch for ch in text if unicodedata.category(ch) in _INVISIBLE_CATEGORIES and ch != " "),
+        None,
+    )
+    if invisible is not None and "\n" not in text:
+        return (
+            f"contains the invisible or control character U+{ord(invisible):04X}: retype the value"
+        )
+    hint = _PATTERN_HINTS.get(pattern, f"must match the pattern {pattern}")
+    return f"{shorten(value)} {hint}"
+
+
+_RFC3339 = re.compile(
+    r"(\d{4})-(\d\d)-(\d\d)[Tt](\d\d):(\d\d):(\d\d)(?:\.(\d+))?(?:([Zz])|([+-])(\d\d):(\d\d))"
+)
+
+
+def parse_timestamp(value: str) -> dt.datetime:
+    """Parse an RFC 3339 date-time that the schema already checked, as an aware datetime.
+
+    A leap second (``:60``) counts as the last second of its minute.
+    """
+    match = _RFC3339.fullmatch(value)
+    if match is None:
+        raise ValueError(f"not an RFC 3339 date-time: {value[:60]!r}")
+    year, month, day, hour, minute, second = (int(part) for part in match.group(1, 2, 3, 4, 5, 6))
+    fraction = (match.group(7) or "0")[:6].ljust(6, "0")
+    if match.group(8):
+        zone = dt.timezone.utc
+    else:
+        offset = dt.timedelta(hours=int(match.group(10)), minutes=int(match.group(11)))
+        zone = dt.timezone(-offset if match.group(9) == "-" else offset)
+    return dt.datetime(year, month, day, hour, minute, min(second, 59), int(fraction), tzinfo=zone)
+
+
+def timeline_problems(document: SourceDocument) -> list[Problem]:
+    """Timestamps out of order: started <= detected <= mitigated <= resolved."""
+    timeline = document.front_matter.get("timeline")
+    if not isinstance(timeline, dict):
+        return []
+    present = [
+        (name, parse_timestamp(timeline[name]))
+        for name in TIMELINE_FIELDS
+        if isinstance(timeline.get(name), str)
+    ]
+    problems = []
+    for (earlier_name, earlier), (later_name, later) in _pairs(present):
+        if later < earlier:
+            problems.append(
+                Problem(
+                    document.file,
+                    document.line_of(("timeline", later_name)),
+                    f"timeline.{later_name}",
+                    f"{timeline[later_name]} is before timeline.{earlier_name} "
+                    f"({timeline[earlier_name]}): the order is started <= detected <= "
+                    "mitigated <= resolved",
+                    "PM203",
+                )
+            )
+    started = timeline.get("started")
+    day = document.front_matter.get("date")
+    if isinstance(started, str) and isinstance(day, str):
+        started_day = parse_timestamp(started).astimezone(dt.timezone.utc).date()
+        if abs((dt.date.fromisoformat(day) - started_day).days) > 1:
+            problems.append(
+                Problem(
+                    document.file,
+                    document.line_of(("date",)),
+                    "date",
+                    f"{day} is more than a day away from timeline.started ({started}): "
+                    "date is the day the incident began",
+                    "PM204",
+                    "warning",
+                )
+            )
+    return problems
+
+
+def _pairs(
+    present: list[tuple[str, dt.datetime]],
+) -> Iterator[tuple[tuple[str, dt.datetime], tuple[str, dt.datetime]]]:
+    for index in range(1, len(present)):
+        yield present[index - 1], present[index]
+
+
+def final_action_items_problems(document: SourceDocument) -> list[Problem]:
+    """A final postmortem with no action items must say why in its Action Items section."""
+    front_matter = document.front_matter
+    if front_matter.get("status") != "final" or front_matter.get("action_items") != []:
+        return []
+    if _section_text(document.body, "action items"):
+        return []
+    return [
+        Problem(
+            document.file,
+            document.line_of(("action_items",)),
+            "action_items",
+            "is empty: a final postmortem lists its action items, or explains under an "
+            "'## Action Items' heading in the body why there are none",
+            "PM205",
+        )
+    ]
+
+
+def _section_text(body: str, heading: str) -> str:
+    """The text under a Markdown heading (any level), up to the next heading."""
+    collected: list[str] = []
+    inside = False
+    for line in body.split("\n"):
+        match = re.match(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$", line)
+        if match:
+            if inside:
+                break
+            inside = match.group(1).strip().casefold() == heading
+            continue
+        if inside:
+            collected.append(line)
+    return "\n".join(collected).strip()
+
+
+def cross_file_problems(documents: Iterable[SourceDocument]) -> list[Problem]:
+    """Rules across files: unique ids, and related ids that exist and are not the file's own."""
+    by_id: dict[str, list[SourceDocument]] = {}
+    documents = list(documents)
+    for document in documents:
+        identifier = document.front_matter.get("id")
+        if isinstance(identifier, str):
+            by_id.setdefault(identifier, []).append(document)
+    problems: list[Problem] = []
+    for identifier, owners in by_id.items():
+        if len(owners) < 2:
+            continue
+        for document in owners:
+            others = ", ".join(other.file for other in owners if other is not document)
+            problems.append(
+                Problem(
+                    document.file,
+                    document.line_of(("id",)),
+                    "id",
+                    f"{shorten(identifier)} is also the id of {others}: ids must be unique",
+                    "PM201",
+                )
+            )
+    known = sorted(by_id)
+    for document in documents:
+        related = document.front_matter.get("related")
+        if not isinstance(related, list):
+            continue
+        own = document.front_matter.get("id")
+        for index, target in enumerate(related):
+            if not isinstance(target, str):
+                continue
+            if target == own:
+                message = "refers to this postmortem itself: list other postmortems' ids"
+            elif target not in by_id:
+                close = difflib.get_close_matches(target, known, n=1, cutoff=0.6)
+                guess = f"; did you mean '{close[0]}'?" if close else ""
+                message = f"{shorten(target)} is not the id of any postmortem{guess}"
+            else:
+                continue
+            problems.append(
+                Problem(
+                    document.file,
+                    document.line_of(("related", index)),
+                    f"related[{index}]",
+                    message,
+                    "PM202",
+                )
+            )
+    return problems
+
+
+__all__ = [
+    "SchemaValidator",
+    "cross_file_problems",
+    "final_action_items_problems",
+    "load_schema",
+    "parse_timestamp",
+    "timeline_problems",
+]

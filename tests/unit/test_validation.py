@@ -1,0 +1,249 @@
+"""Schema validation and the rules the schema cannot say, with located messages."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from kbtools import front_matter, postmortem_text, write_kb
+from postmortem_kb.knowledge_base import load_knowledge_base
+from postmortem_kb.loader import load_text
+from postmortem_kb.settings import ConfigurationError, Settings, packaged_schema_path
+from postmortem_kb.validation import SchemaValidator, load_schema
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def validator() -> SchemaValidator:
+    return SchemaValidator(load_schema(packaged_schema_path(), ("SEV1", "SEV2", "SEV3", "SEV4")))
+
+
+def problems_of(validator: SchemaValidator, text: str) -> list[str]:
+    result = load_text(text.encode(), "postmortems/x.md", Path("x.md"))
+    assert result.document is not None, result.problems
+    return [str(p) for p in validator.problems(result.document)]
+
+
+def test_the_packaged_schema_is_the_repository_schema() -> None:
+    assert (
+        ROOT / "schemas/postmortem.schema.json"
+    ).read_bytes() == packaged_schema_path().read_bytes()
+
+
+def test_a_valid_postmortem_has_no_problems(validator: SchemaValidator) -> None:
+    assert problems_of(validator, postmortem_text()) == []
+
+
+def test_the_contract_example_is_valid(validator: SchemaValidator) -> None:
+    contract = (ROOT.parent / "shared/postmortem-format.md").read_text()
+    example = contract.split("```markdown\n", 1)[1].split("```", 1)[0]
+    assert problems_of(validator, example) == []
+
+
+def text_with(**overrides: Any) -> str:
+    return postmortem_text(**overrides)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        (
+            {"severity": "SEV9"},
+            ":5: severity: the text 'SEV9' is not one of 'SEV1', 'SEV2', 'SEV3', 'SEV4'",
+        ),
+        ({"severity": "sev1"}, "did you mean 'SEV1'?"),
+        ({"status": "Final"}, "did you mean 'final'?"),
+        ({"date": "2024-02-30"}, "date: '2024-02-30' is not a valid date: write YYYY-MM-DD"),
+        ({"title": None}, "title: required, but missing"),
+        ({"services": []}, "services: needs at least 1 item"),
+        ({"services": "checkout"}, "services: expected a list, got the text 'checkout'"),
+        ({"id": "PM 1"}, "id: 'PM 1' must start with a letter or digit"),
+        ({"id": "PM-\u202e1"}, "contains the invisible or control character U+202E"),
+        (
+            {"tags": ["ok", "a\u200bb"]},
+            "tags[1]: contains the invisible or control character U+200B",
+        ),
+        ({"title": "two\nlines"}, "title: 'two\\nlines' must be a single line of text"),
+        ({"title": "x" * 5000}, "is 5,000 characters long; the limit is 200"),
+        ({"timeline": {"started": "2024-03-15T14:20:00"}}, "has no time zone: add 'Z' for UTC"),
+        ({"root_causes": None}, "root_causes: required when status is 'final', but missing"),
+        (
+            {"root_causes": [{"category": "Human Error", "description": "x"}]},
+            "must be a kebab-case word",
+        ),
+        ({"impact": {"users_affected": -1}}, "impact.users_affected: must be at least 0"),
+        (
+            {"impact": {"data_loss": "yes"}},
+            "expected true or false, got the text 'yes': write true or false",
+        ),
+        ({"servics": ["x"]}, "servics: unknown field: did you mean 'services'?"),
+    ],
+)
+def test_schema_messages_name_line_field_and_expectation(
+    validator: SchemaValidator, overrides: dict[str, Any], expected: str
+) -> None:
+    found = problems_of(validator, text_with(**overrides))
+    assert any(expected in message for message in found), found
+
+
+def test_owner_and_due_are_required_when_final(validator: SchemaValidator) -> None:
+    items = [{"action": "Add a test", "type": "prevent"}]
+    found = problems_of(validator, text_with(action_items=items))
+    assert (
+        "postmortems/x.md:27: action_items[0].owner: required when status is 'final', but missing"
+        in found
+    )
+    assert any("action_items[0].due: required when status is 'final'" in m for m in found)
+    assert problems_of(validator, text_with(action_items=items, status="draft")) == []
+
+
+def test_unquoted_number_where_text_is_expected_says_to_quote(validator: SchemaValidator) -> None:
+    text = postmortem_text().replace("id: PM-2024-017", "id: 0123")
+    found = problems_of(validator, text)
+    assert found == [
+        "postmortems/x.md:2: id: expected text, got the number 123: YAML reads the unquoted "
+        "'0123' as number; quote it: \"0123\""
+    ]
+
+
+def test_javascript_links_are_refused(validator: SchemaValidator) -> None:
+    items = front_matter()["action_items"]
+    items[1]["link"] = "javascript:alert(1)"
+    found = problems_of(validator, text_with(action_items=items))
+    assert any("must be an http:// or https:// URL" in m for m in found)
+
+
+def test_a_huge_value_never_lands_whole_in_a_message(validator: SchemaValidator) -> None:
+    found = problems_of(validator, text_with(severity="S" * 100_000))
+    assert found and all(len(m) < 400 for m in found)
+
+
+def test_configured_severities_replace_the_default_ones(tmp_path: Path) -> None:
+    schema = load_schema(packaged_schema_path(), ("P0", "P1"))
+    assert schema["properties"]["severity"]["enum"] == ["P0", "P1"]
+
+
+def test_a_broken_schema_is_a_configuration_error(tmp_path: Path) -> None:
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps({"type": "nonsense"}))
+    with pytest.raises(ConfigurationError, match="not a valid JSON Schema"):
+        load_schema(path, ("SEV1",))
+    path.write_text("{not json")
+    with pytest.raises(ConfigurationError, match="not valid JSON"):
+        load_schema(path, ("SEV1",))
+
+
+def kb_problems(tmp_path: Path, files: dict[str, str | bytes]) -> list[str]:
+    root = write_kb(tmp_path, files)
+    settings = Settings(root=root, postmortems_dir=root / "postmortems")
+    return [str(p) for p in load_knowledge_base(settings).problems]
+
+
+def test_duplicate_ids_name_both_files(tmp_path: Path) -> None:
+    found = kb_problems(tmp_path, {"a.md": postmortem_text(), "b.md": postmortem_text()})
+    assert (
+        "postmortems/a.md:2: id: 'PM-2024-017' is also the id of postmortems/b.md: ids must be unique"
+        in found
+    )
+    assert (
+        "postmortems/b.md:2: id: 'PM-2024-017' is also the id of postmortems/a.md: ids must be unique"
+        in found
+    )
+
+
+def test_related_must_exist_and_not_be_self(tmp_path: Path) -> None:
+    found = kb_problems(
+        tmp_path,
+        {
+            "a.md": postmortem_text(related=["PM-2024-018", "PM-2024-017"]),
+            "b.md": postmortem_text(id="PM-2024-019"),
+        },
+    )
+    assert any(
+        "related[0]: 'PM-2024-018' is not the id of any postmortem; did you mean" in m
+        for m in found
+    )
+    assert any("related[1]: refers to this postmortem itself" in m for m in found)
+
+
+def test_timeline_out_of_order(tmp_path: Path) -> None:
+    timeline = dict(front_matter()["timeline"], mitigated="2024-03-15T14:00:00Z")
+    found = kb_problems(tmp_path, {"a.md": postmortem_text(timeline=timeline)})
+    assert any(
+        "timeline.mitigated: 2024-03-15T14:00:00Z is before timeline.detected (2024-03-15T14:32:00Z)"
+        in m
+        for m in found
+    )
+
+
+def test_date_may_differ_by_a_day_from_started_in_utc(tmp_path: Path) -> None:
+    timeline = {"started": "2024-03-15T23:30:00-05:00", "detected": "2024-03-16T04:40:00Z"}
+    assert kb_problems(tmp_path, {"a.md": postmortem_text(timeline=timeline)}) == []
+
+
+def test_final_with_no_action_items_needs_a_reason(tmp_path: Path) -> None:
+    found = kb_problems(
+        tmp_path, {"a.md": postmortem_text(body="\nNo section.\n", action_items=[])}
+    )
+    assert any(
+        "action_items: is empty: a final postmortem lists its action items" in m for m in found
+    )
+    reason = "\n## Action Items\n\nNone: the vendor fixed the fault and we depend on nothing new.\n"
+    assert (
+        kb_problems(tmp_path / "b", {"a.md": postmortem_text(body=reason, action_items=[])}) == []
+    )
+
+
+def test_every_file_is_a_postmortem_or_a_problem(tmp_path: Path) -> None:
+    found = kb_problems(
+        tmp_path,
+        {
+            "a.md": postmortem_text(),
+            "b.markdown": postmortem_text(id="B"),
+            "c.MD": postmortem_text(id="C"),
+            "notes.txt": "hello",
+            ".gitkeep": "",
+            "index.md": postmortem_text(id="D"),
+        },
+    )
+    assert any("b.markdown: has the extension '.markdown': rename it to b.md" in m for m in found)
+    assert any("c.MD: has the extension '.MD'" in m for m in found)
+    assert any("notes.txt: is not a postmortem" in m for m in found)
+    assert any("index.md: the name 'index' is reserved" in m for m in found)
+    assert not any(".gitkeep" in m for m in found)
+
+
+def test_page_names_that_collide_once_case_is_folded(tmp_path: Path) -> None:
+    found = kb_problems(
+        tmp_path, {"Outage.md": postmortem_text(), "outage.md": postmortem_text(id="PM-2")}
+    )
+    assert any("would collide with postmortems/" in m for m in found)
+
+
+def test_tags_that_would_share_a_page_name_both_files(tmp_path: Path) -> None:
+    found = kb_problems(
+        tmp_path,
+        {
+            "a.md": postmortem_text(tags=["Database"]),
+            "b.md": postmortem_text(id="PM-2", tags=["database"]),
+        },
+    )
+    assert any(
+        m.startswith("postmortems/a.md")
+        and "'Database' in postmortems/a.md; 'database' in postmortems/b.md" in m
+        for m in found
+    )
+    assert any(m.startswith("postmortems/b.md") for m in found)
+
+
+def test_yaml_dates_unquoted_or_quoted_both_validate(validator: SchemaValidator) -> None:
+    text = postmortem_text()
+    quoted = text.replace("date: '2024-03-15'", 'date: "2024-03-15"')
+    unquoted = yaml.safe_dump(front_matter())  # PyYAML quotes dates; make sure both forms parse
+    assert problems_of(validator, quoted) == []
+    assert "date: '2024-03-15'" in unquoted
