@@ -1,0 +1,31 @@
+# Two commands on a fresh machine with Python 3.11 and make: `make site` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export NO_MKDOCS_2_WARNING := 1
+
+.PHONY: site serve test lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+site: $(STAMP)  ## Build the example knowledge base into site/
+	$(BIN)/mkdocs build --strict
+
+serve: $(STAMP)  ## Preview the example knowledge base at http://127.0.0.1:8000/
+	$(BIN)/mkdocs serve
+
+test: $(STAMP)  ## Run the whole test suite
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)  ## ruff and mypy only
+	$(BIN)/ruff check plugins tests
+	$(BIN)/ruff format --check plugins tests
+	$(BIN)/mypy
+
+clean:
+	rm -rf site .pytest_cache .ruff_cache .mypy_cache .pmkb-cache

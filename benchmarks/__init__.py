@@ -1,0 +1,1 @@
+"""Benchmarks of the build and of pmkb check (see results.md)."""

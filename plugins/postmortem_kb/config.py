@@ -1,0 +1,147 @@
+"""The plugin's options in ``mkdocs.yml``, and reading them for the pmkb command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config import base
+from mkdocs.config import config_options as c
+
+from postmortem_kb.model import DEFAULT_SEVERITIES
+from postmortem_kb.settings import ConfigurationError, Settings, packaged_schema_path
+
+PLUGIN_NAME = "postmortems"
+
+
+class PostmortemsConfig(base.Config):
+    """Options of the ``postmortems`` plugin."""
+
+    postmortems_dir = c.Type(str, default="postmortems")
+    """The folder of postmortem files, relative to ``mkdocs.yml``."""
+
+    schema = c.Optional(c.Type(str))
+    """A JSON Schema file for the front matter, relative to ``mkdocs.yml``; default: the
+    schema that ships with the package."""
+
+    severities = c.ListOfItems(c.Type(str), default=list(DEFAULT_SEVERITIES))
+    """The severity levels, worst first."""
+
+    recurring_threshold = c.Type(int, default=2)
+    """In how many distinct postmortems a root cause category must appear to recur."""
+
+    max_file_bytes = c.Type(int, default=1024 * 1024)
+    """Files larger than this are refused before they are parsed."""
+
+    taxonomy = c.Type(dict, default={})
+    """Canonical root cause categories, each with its aliases: ``{database: [db-outage]}``."""
+
+    rules = c.Type(dict, default={})
+    """A level per rule code: ``{PM301: off, PM401: error}``."""
+
+    templates_dir = c.Optional(c.Type(str))
+    """A folder of templates that override the package's own, relative to ``mkdocs.yml``."""
+
+    format_page = c.Type(bool, default=True)
+    """Generate ``format.md``, the field reference, from the schema in use."""
+
+
+def taxonomy_aliases(taxonomy: dict[str, Any]) -> dict[str, str]:
+    """Alias to canonical category, from ``{canonical: [aliases]}``.
+
+    Raises:
+        ConfigurationError: when an entry is not a list of names or an alias maps twice.
+    """
+    aliases: dict[str, str] = {}
+    for canonical, names in taxonomy.items():
+        if names is None:
+            names = []
+        if (
+            not isinstance(canonical, str)
+            or not isinstance(names, list)
+            or not all(isinstance(name, str) for name in names)
+        ):
+            raise ConfigurationError(f"taxonomy: {canonical!r} must map to a list of alias names")
+        for name in names:
+            if name in aliases and aliases[name] != canonical:
+                raise ConfigurationError(
+                    f"taxonomy: the alias {name!r} is listed under both "
+                    f"{aliases[name]!r} and {canonical!r}"
+                )
+            aliases[name] = canonical
+    return aliases
+
+
+def settings_from_options(options: PostmortemsConfig, config_file: Path) -> Settings:
+    """Settings from the plugin's validated options and the path of ``mkdocs.yml``.
+
+    Raises:
+        ConfigurationError: when an option cannot work.
+    """
+    root = config_file.parent.resolve()
+    if options.recurring_threshold < 1:
+        raise ConfigurationError("recurring_threshold must be 1 or more")
+    if options.max_file_bytes < 1:
+        raise ConfigurationError("max_file_bytes must be 1 or more")
+    if not options.severities:
+        raise ConfigurationError("severities must list at least one level")
+    rules = {}
+    for code, level in options.rules.items():
+        if level not in ("error", "warning", "notice", "off"):
+            raise ConfigurationError(
+                f"rules: {code}: {level!r} is not one of error, warning, notice, off"
+            )
+        rules[str(code)] = str(level)
+    return Settings(
+        root=root,
+        postmortems_dir=(root / options.postmortems_dir).resolve(),
+        schema_path=(root / options.schema).resolve() if options.schema else packaged_schema_path(),
+        severities=tuple(options.severities),
+        recurring_threshold=options.recurring_threshold,
+        max_file_bytes=options.max_file_bytes,
+        taxonomy=taxonomy_aliases(options.taxonomy),
+        rule_levels=rules,
+        templates_dir=(root / options.templates_dir).resolve() if options.templates_dir else None,
+    )
+
+
+def load_settings(config_file: Path) -> Settings:
+    """Read the ``postmortems`` plugin's options from ``mkdocs.yml`` for the pmkb command.
+
+    Without a ``mkdocs.yml``, the defaults apply to the folder the file would be in.
+
+    Raises:
+        ConfigurationError: when the file or the options are invalid.
+    """
+    options = PostmortemsConfig()
+    if config_file.is_file():
+        from mkdocs.utils.yaml import yaml_load
+
+        try:
+            with config_file.open("rb") as handle:
+                raw = yaml_load(handle) or {}
+        except Exception as error:  # MkDocs raises several kinds for a broken file
+            raise ConfigurationError(f"cannot read {config_file}: {error}") from None
+        plugin_options = _plugin_options(raw.get("plugins") if isinstance(raw, dict) else None)
+        options.load_dict(plugin_options)
+        failed, warnings = options.validate()
+        if failed:
+            detail = "; ".join(f"{key}: {error}" for key, error in failed)
+            raise ConfigurationError(f"{config_file}: plugin {PLUGIN_NAME!r}: {detail}")
+        del warnings
+    else:
+        options.load_dict({})
+        options.validate()
+    return settings_from_options(options, config_file)
+
+
+def _plugin_options(plugins: Any) -> dict[str, Any]:
+    if isinstance(plugins, dict):
+        found = plugins.get(PLUGIN_NAME)
+        return found if isinstance(found, dict) else {}
+    if isinstance(plugins, list):
+        for entry in plugins:
+            if isinstance(entry, dict) and PLUGIN_NAME in entry:
+                found = entry[PLUGIN_NAME]
+                return found if isinstance(found, dict) else {}
+    return {}

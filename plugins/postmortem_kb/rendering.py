@@ -1,0 +1,194 @@
+"""One Jinja environment for every generated page: the user's templates first, then ours.
+
+Templates write Markdown that carries raw HTML, so the environment autoescapes every value
+for HTML, and the ``md`` filter also neutralises Markdown punctuation for the places where a
+value lands in Markdown (headings, table cells, link text). URLs are built here, relative to
+the page that links, because MkDocs does not rewrite links inside raw HTML.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined
+from markupsafe import Markup, escape
+
+from postmortem_kb.analysis import format_minutes
+
+_MARKDOWN_PUNCTUATION = re.compile(r"[!-/:-@\[-`{-~]")
+
+
+def markdown_text(value: object) -> Markup:
+    """A value as literal text in Markdown: every ASCII punctuation mark becomes an entity.
+
+    Markdown and HTML read ``&#42;`` as a literal ``*``, so nothing in the value can open
+    emphasis, a link, a table cell, an HTML tag or an entity. Line breaks become spaces.
+    """
+    text = " ".join(str(value).split())
+    return Markup(_MARKDOWN_PUNCTUATION.sub(lambda match: f"&#{ord(match.group())};", text))
+
+
+def safe_href(value: object) -> str | None:
+    """An external link only if it is http(s); anything else (``javascript:``...) is dropped."""
+    text = str(value).strip()
+    scheme = urlsplit(text).scheme.lower() if text else ""
+    if scheme not in ("http", "https") or any(ch.isspace() or ord(ch) < 32 for ch in text):
+        return None
+    return text
+
+
+def dest_url(src_uri: str, use_directory_urls: bool = True) -> str:
+    """The URL of a page from its source path, as MkDocs would give it."""
+    if not src_uri.endswith(".md"):
+        return src_uri
+    stem = src_uri[:-3]
+    if stem == "index" or stem.endswith("/index"):
+        return stem[:-5] if use_directory_urls else stem + ".html"
+    return stem + "/" if use_directory_urls else stem + ".html"
+
+
+class Links:
+    """Relative URLs from one page to the others."""
+
+    def __init__(self, page_src_uri: str, use_directory_urls: bool = True) -> None:
+        """Links from the page whose source path is ``page_src_uri``."""
+        self.use_directory_urls = use_directory_urls
+        self.page_url = dest_url(page_src_uri, use_directory_urls)
+
+    def __call__(self, src_uri: str, anchor: str = "") -> str:
+        """The URL of ``src_uri`` relative to this page, with an optional anchor."""
+        target = dest_url(src_uri, self.use_directory_urls)
+        page = self.page_url
+        base = page if page.endswith("/") or not page else posixpath.dirname(page) + "/"
+        relative = posixpath.relpath("/" + target, "/" + base)
+        if (target.endswith("/") or not target) and not relative.endswith("/"):
+            relative += "/"
+        fragment = f"#{quote(anchor, safe='-_.:')}" if anchor else ""
+        return quote(relative, safe="/.-_~") + fragment
+
+
+class Renderer:
+    """Renders the generated pages from templates."""
+
+    def __init__(self, templates_dir: Path | None = None, use_directory_urls: bool = True) -> None:
+        """Create the environment; templates in ``templates_dir`` override the package's."""
+        loaders: list[Any] = []
+        if templates_dir is not None:
+            loaders.append(FileSystemLoader(str(templates_dir)))
+        loaders.append(PackageLoader("postmortem_kb", "templates"))
+        self.use_directory_urls = use_directory_urls
+        self.env = Environment(
+            loader=ChoiceLoader(loaders),
+            autoescape=True,
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+        self.env.filters["md"] = markdown_text
+        self.env.filters["minutes"] = format_minutes
+        self.env.filters["safe_href"] = safe_href
+        self.env.filters["css_token"] = css_token
+
+    def render(self, template: str, page_src_uri: str, **context: Any) -> str:
+        """Render ``template`` for the page at ``page_src_uri``."""
+        links = Links(page_src_uri, self.use_directory_urls)
+        return self.env.get_template(template).render(link=links, **context)
+
+
+def css_token(value: object) -> str:
+    """A value reduced to a CSS class token (letters, digits, hyphens)."""
+    return re.sub(r"[^a-z0-9-]+", "-", str(value).lower()).strip("-") or "x"
+
+
+def escape_html(value: object) -> Markup:
+    """HTML-escape a value (re-exported for modules that build small fragments)."""
+    return escape(value)
+
+
+def schema_fields(schema: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The fields of a postmortem schema as rows for the field reference."""
+    rows: list[dict[str, Any]] = []
+    final_required, final_item_required = _final_requirements(schema)
+
+    def walk(node: Mapping[str, Any], prefix: str, required: set[str], final: set[str]) -> None:
+        for name, sub in (node.get("properties") or {}).items():
+            path = f"{prefix}{name}"
+            kind = sub.get("type", "")
+            if kind == "array" and isinstance(sub.get("items"), dict):
+                item_type = sub["items"].get("type", "")
+                kind = f"list of {item_type}s" if item_type else "list"
+            if name in required:
+                need = "yes"
+            elif name in final:
+                need = "when final"
+            else:
+                need = "no"
+            rows.append(
+                {
+                    "path": path,
+                    "type": kind,
+                    "required": need,
+                    "rules": _rules(sub),
+                    "description": sub.get("description", ""),
+                }
+            )
+            if sub.get("type") == "object":
+                walk(sub, f"{path}.", set(sub.get("required", ())), set())
+            items = sub.get("items")
+            if isinstance(items, dict) and items.get("type") == "object":
+                item_final = final_item_required if name == "action_items" else set()
+                walk(items, f"{path}[].", set(items.get("required", ())), item_final)
+
+    walk(schema, "", set(schema.get("required", ())), final_required)
+    return rows
+
+
+def _final_requirements(schema: Mapping[str, Any]) -> tuple[set[str], set[str]]:
+    required: set[str] = set()
+    item_required: set[str] = set()
+    for clause in schema.get("allOf", ()):
+        then = clause.get("then", {}) if isinstance(clause, dict) else {}
+        required.update(then.get("required", ()))
+        items = then.get("properties", {}).get("action_items", {}).get("items", {})
+        item_required.update(items.get("required", ()))
+    return required, item_required
+
+
+def _rules(node: Mapping[str, Any]) -> str:
+    parts: list[str] = []
+    target = node.get("items") if node.get("type") == "array" else node
+    if not isinstance(target, dict):
+        target = {}
+    if "enum" in target:
+        parts.append("one of " + ", ".join(f"{value}" for value in target["enum"]))
+    if "format" in target:
+        parts.append(
+            {
+                "date": "a date YYYY-MM-DD",
+                "date-time": "an RFC 3339 date-time with a time zone",
+            }.get(target["format"], target["format"])
+        )
+    if "pattern" in target:
+        parts.append(f"matches {target['pattern']}")
+    if "minLength" in target and "maxLength" in target:
+        parts.append(f"{target['minLength']} to {target['maxLength']} characters")
+    elif "maxLength" in target:
+        parts.append(f"at most {target['maxLength']} characters")
+    if "minimum" in target:
+        parts.append(f">= {target['minimum']}")
+    if "default" in target:
+        parts.append(f"default {target['default']}")
+    if node.get("type") == "array":
+        if node.get("minItems"):
+            parts.append(f"at least {node['minItems']} item(s)")
+        if "maxItems" in node:
+            parts.append(f"at most {node['maxItems']} items")
+        if node.get("uniqueItems"):
+            parts.append("no repeats")
+    return "; ".join(parts)

@@ -1,0 +1,126 @@
+"""Everything the plugin adds to a site, as data: each generated page's path and content."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from markupsafe import escape
+
+from postmortem_kb.analysis import derived_times, escalation_level, overdue_days
+from postmortem_kb.export import export_data, to_json
+from postmortem_kb.knowledge_base import KnowledgeBase
+from postmortem_kb.model import Postmortem
+from postmortem_kb.rendering import Renderer, schema_fields
+from postmortem_kb.settings import Settings
+
+
+@dataclass(frozen=True)
+class GeneratedPage:
+    """A file the plugin adds to the site.
+
+    Attributes:
+        src_uri: its path in the site's sources (``postmortems/x.md``).
+        content: its text.
+        meta: page metadata to set before other plugins read it (title, tags).
+        source_path: the real file it was made from, for the edit link.
+        hidden_from_nav: whether to keep it out of the navigation.
+    """
+
+    src_uri: str
+    content: str
+    meta: Mapping[str, Any] = field(default_factory=dict)
+    source_path: Path | None = None
+    hidden_from_nav: bool = False
+
+
+def severity_rank(severity: str, severities: tuple[str, ...]) -> int:
+    """1 for the worst level, up to 4; levels past the fourth share the fourth's colour."""
+    try:
+        return min(severities.index(severity) + 1, 4)
+    except ValueError:
+        return 4
+
+
+def postmortem_src_uri(postmortem: Postmortem) -> str:
+    """The source path of a postmortem's generated page."""
+    return f"postmortems/{postmortem.slug}.md"
+
+
+def postmortem_page(
+    postmortem: Postmortem,
+    by_id: Mapping[str, Postmortem],
+    settings: Settings,
+    renderer: Renderer,
+    today: dt.date,
+) -> GeneratedPage:
+    """A postmortem's page: the header card from its front matter, then its body."""
+    items = []
+    for item in postmortem.action_items:
+        days = overdue_days(item, today)
+        items.append({"item": item, "overdue_days": days, "escalation": escalation_level(days)})
+    related = [
+        {"id": other.id, "title": other.title, "src_uri": postmortem_src_uri(other)}
+        for other in (by_id.get(identifier) for identifier in postmortem.related)
+        if other is not None
+    ]
+    src_uri = postmortem_src_uri(postmortem)
+    content = renderer.render(
+        "postmortem.md.j2",
+        src_uri,
+        pm=postmortem,
+        times=derived_times(postmortem),
+        severity_rank=severity_rank(postmortem.severity, settings.severities),
+        items=items,
+        related=related,
+        body=postmortem.source.body,
+        today=today,
+    )
+    return GeneratedPage(
+        src_uri=src_uri,
+        content=content,
+        # MkDocs and Material print a page's title as HTML; the title must arrive escaped.
+        meta={"title": str(escape(postmortem.title)), "tags": list(postmortem.tags)},
+        source_path=postmortem.source.abs_path,
+        hidden_from_nav=True,
+    )
+
+
+def stylesheet() -> str:
+    """The plugin's stylesheet for cards, badges and tables."""
+    return resources.files("postmortem_kb").joinpath("assets/pmkb.css").read_text("utf-8")
+
+
+def generate_site(
+    knowledge_base: KnowledgeBase,
+    settings: Settings,
+    schema: Mapping[str, Any],
+    renderer: Renderer,
+    today: dt.date,
+    *,
+    format_page: bool = True,
+) -> list[GeneratedPage]:
+    """Every page and file the plugin adds to the site, in a stable order."""
+    postmortems = knowledge_base.postmortems
+    by_id = {pm.id: pm for pm in postmortems}
+    pages = [postmortem_page(pm, by_id, settings, renderer, today) for pm in postmortems]
+    if format_page:
+        pages.append(
+            GeneratedPage(
+                "format.md",
+                renderer.render(
+                    "format.md.j2",
+                    "format.md",
+                    fields=schema_fields(schema),
+                    severities=settings.severities,
+                ),
+            )
+        )
+    data = export_data(postmortems, today, settings.taxonomy, settings.recurring_threshold)
+    pages.append(GeneratedPage("postmortems.json", to_json(data)))
+    pages.append(GeneratedPage("assets/pmkb.css", stylesheet()))
+    return pages

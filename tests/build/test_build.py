@@ -1,0 +1,137 @@
+"""Build real sites in a temp folder and read their HTML and export."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import pytest
+from mkdocs.exceptions import Abort, PluginError
+
+from kbtools import build, front_matter, postmortem_text, write_kb
+
+
+def test_a_postmortem_page_has_its_header_card(tmp_path: Path) -> None:
+    root = write_kb(tmp_path, {"2024-03-15-checkout.md": postmortem_text()})
+    site = build(root, strict=True)
+    html = (site / "postmortems/2024-03-15-checkout/index.html").read_text()
+    assert '<span class="pmkb-id">PM-2024-017</span>' in html
+    assert 'pmkb-badge--sev-1" title="Severity">SEV1</span>' in html
+    assert "<td>12 min</td>" in html  # time to detect
+    assert "<td>1 h 38 min</td>" in html  # time to resolve
+    assert "Add a query-count assertion to the orders integration tests" in html
+    assert "What Went Well" in html  # the body follows the card
+    assert (site / "assets/pmkb.css").is_file()
+
+
+def test_the_export_has_every_postmortem_and_its_figures(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1712275200")  # 2024-04-05
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1712448000")  # 2024-04-07
+    no_timeline = postmortem_text(
+        id="PM-2",
+        date="2024-03-20",
+        timeline=None,
+        status="draft",
+        root_causes=[{"category": "missing-test-coverage", "description": "x"}],
+    )
+    root = write_kb(tmp_path, {"a.md": postmortem_text(), "b.md": no_timeline})
+    site = build(root)
+    data = json.loads((site / "postmortems.json").read_text())
+    assert data["generated"] == "2024-04-07"
+    assert [pm["id"] for pm in data["postmortems"]] == ["PM-2", "PM-2024-017"]
+    first = data["postmortems"][1]
+    assert first["url"] == "postmortems/a/"
+    assert first["date"] == "2024-03-15"
+    assert first["metrics"] == {
+        "time_to_detect_minutes": 12,
+        "time_to_mitigate_minutes": 28,
+        "time_to_resolve_minutes": 98,
+        "impact_duration_minutes": 40,
+    }
+    assert [item["overdue_days"] for item in first["action_items"]] == [None, 2]
+    assert data["postmortems"][0]["metrics"]["time_to_detect_minutes"] is None
+    assert data["recurring_root_causes"] == [
+        {
+            "category": "missing-test-coverage",
+            "postmortems": ["PM-2", "PM-2024-017"],
+            "services": ["checkout", "orders-db"],
+        }
+    ]
+
+
+def test_an_invalid_postmortem_fails_the_build_with_every_problem(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    bad = postmortem_text(severity="SEV9", date="2024-02-30")
+    root = write_kb(
+        tmp_path,
+        {"good.md": postmortem_text(id="PM-1"), "bad.md": bad, "worse.md": "no front matter\n"},
+    )
+    with pytest.raises((Abort, PluginError)), caplog.at_level(logging.ERROR):
+        build(root)
+    text = caplog.text
+    assert "3 error(s) in 2 file(s); nothing was published" in text
+    assert "postmortems/bad.md:4: date: '2024-02-30' is not a valid date" in text
+    assert "postmortems/bad.md:5: severity: the text 'SEV9' is not one of" in text
+    assert "postmortems/worse.md:1: the file has no front matter" in text
+    assert "Traceback" not in text
+
+
+def test_warnings_fail_a_strict_build(tmp_path: Path) -> None:
+    root = write_kb(tmp_path, {"a.md": postmortem_text(servics=["x"])})
+    build(root)
+    with pytest.raises(Abort):
+        build(root, strict=True)
+
+
+def test_nothing_is_written_into_docs(tmp_path: Path) -> None:
+    root = write_kb(tmp_path, {"a.md": postmortem_text()})
+    before = sorted(p.name for p in (root / "docs").rglob("*"))
+    build(root)
+    assert sorted(p.name for p in (root / "docs").rglob("*")) == before
+
+
+def test_edit_link_opens_the_real_file(tmp_path: Path) -> None:
+    config = "repo_url: https://example.com/org/kb\nedit_uri: edit/main/docs/\n"
+    root = write_kb(tmp_path, {"a.md": postmortem_text()}, extra_config=config)
+    site = build(root)
+    html = (site / "postmortems/a/index.html").read_text()
+    assert 'href="https://example.com/org/kb/edit/main/postmortems/a.md"' in html
+
+
+def test_postmortems_stay_out_of_the_navigation(tmp_path: Path) -> None:
+    files = {f"pm-{i}.md": postmortem_text(id=f"PM-{i}") for i in range(5)}
+    root = write_kb(tmp_path, files)
+    site = build(root, strict=True)
+    home = (site / "index.html").read_text()
+    assert "postmortems/pm-3/" not in home
+    assert (site / "postmortems/pm-3/index.html").is_file()
+    index = json.loads((site / "search/search_index.json").read_text())
+    assert any(doc["location"].startswith("postmortems/pm-3/") for doc in index["docs"])
+
+
+def test_the_field_reference_is_generated_from_the_schema(tmp_path: Path) -> None:
+    root = write_kb(tmp_path, {"a.md": postmortem_text()})
+    site = build(root)
+    html = (site / "format/index.html").read_text()
+    assert "<code>action_items[].owner</code>" in html
+    assert "when final" in html
+
+
+def test_front_matter_values_are_text_on_the_page(tmp_path: Path) -> None:
+    items = front_matter()["action_items"]
+    items[0]["owner"] = "<img src=x onerror=alert(1)>"
+    text = postmortem_text(
+        title="<script>alert(1)</script> | *bold*",
+        summary="<b>bold</b> & more",
+        action_items=items,
+    )
+    root = write_kb(tmp_path, {"a.md": text})
+    site = build(root)
+    html = (site / "postmortems/a/index.html").read_text()
+    assert "<script>alert(1)</script>" not in html
+    assert "<img src=x" not in html
+    assert "&lt;b&gt;bold&lt;/b&gt; &amp; more" in html
