@@ -29,6 +29,8 @@ class GeneratedPage:
         meta: page metadata to set before other plugins read it (title, tags).
         source_path: the real file it was made from, for the edit link.
         hidden_from_nav: whether to keep it out of the navigation.
+        nav_title: the title of its entry in the navigation's "Browse" section, if any.
+        nav_order: its place in that section (smaller first).
     """
 
     src_uri: str
@@ -36,6 +38,8 @@ class GeneratedPage:
     meta: Mapping[str, Any] = field(default_factory=dict)
     source_path: Path | None = None
     hidden_from_nav: bool = False
+    nav_title: str | None = None
+    nav_order: int = 0
 
 
 def severity_rank(severity: str, severities: tuple[str, ...]) -> int:
