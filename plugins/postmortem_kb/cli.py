@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from postmortem_kb.cache import ResultCache, open_cache
 from postmortem_kb.config import load_settings
 from postmortem_kb.export import export_data, to_json
 from postmortem_kb.knowledge_base import load_knowledge_base
@@ -41,13 +42,27 @@ config_option = click.option(
 )
 
 
+# The per-file result cache of `pmkb check` (see cache.py), on by default.
+no_cache_option = click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Check every file afresh; do not read or write the .pmkb-cache/ folder.",
+)
+
+
+def _check_cache(settings: Settings, no_cache: bool) -> ResultCache | None:
+    return None if no_cache else open_cache(settings)
+
+
 @main.command()
 @config_option
-def check(config_file: str) -> None:
+@no_cache_option
+def check(config_file: str, no_cache: bool) -> None:
     """Validate every postmortem as the site build does; exit 1 on errors."""
     settings = _settings(config_file)
     try:
-        knowledge_base = load_knowledge_base(settings)
+        cache = _check_cache(settings, no_cache)
+        knowledge_base = load_knowledge_base(settings, cache=cache)
     except ConfigurationError as error:
         raise click.UsageError(str(error)) from None
     for problem in knowledge_base.problems:

@@ -1,4 +1,16 @@
-"""The JSON Schema check plus the rules the schema cannot say; returns problems, never raises."""
+"""The JSON Schema check plus the rules the schema cannot say; returns problems, never raises.
+
+Validation has two paths. The full one is the jsonschema package (draft 2020-12, formats
+asserted): it gives every error with its place, which the located messages are made from, but
+it checks about 500 front matters a second. The fast one is a compiled jsonschema-rs validator
+that only answers valid or not, at tens of thousands a second. Most postmortems are valid, so
+the fast path answers for them and the full path runs only for a document the fast path
+rejects. The two agree by construction: the fast path is given the schema with every
+``format`` and ``pattern`` keyword routed to the very functions the full path uses (the format
+checker of jsonschema, Python's ``re.search``), and it is used only for schemas made of
+keywords whose meaning is the same in both (``_FAST_KEYWORDS``); a differential test checks
+the agreement on every fixture and on generated variants.
+"""
 
 from __future__ import annotations
 
@@ -8,25 +20,36 @@ import difflib
 import json
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
-
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError, ValidationError
+from typing import TYPE_CHECKING, Any
 
 from postmortem_kb.loader import shorten
 from postmortem_kb.model import (
     TIMELINE_FIELDS,
     FieldPath,
+    FileView,
     Problem,
     SourceDocument,
     format_field_path,
 )
 from postmortem_kb.settings import ConfigurationError
 
-_FORMAT_CHECKER = Draft202012Validator.FORMAT_CHECKER
+if TYPE_CHECKING:
+    from jsonschema import FormatChecker
+    from jsonschema.exceptions import ValidationError
+
 _REQUIRED_FORMATS = ("date", "date-time")
+
+
+def _format_checker() -> FormatChecker:
+    # jsonschema is imported on first use: a warm ``pmkb check`` answers from its cache
+    # without it.
+    from jsonschema import Draft202012Validator
+
+    checker: FormatChecker = Draft202012Validator.FORMAT_CHECKER
+    return checker
+
 
 _PATTERN_HINTS = {
     "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$": (
@@ -46,8 +69,15 @@ _PATTERN_HINTS = {
 _INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Co", "Cs", "Cn"})
 
 
-def load_schema(path: Path, severities: Sequence[str]) -> dict[str, Any]:
+def load_schema(path: Path, severities: Sequence[str], *, check: bool = True) -> dict[str, Any]:
     """Read a postmortem schema, check it against its metaschema, and apply the severities.
+
+    Args:
+        path: the schema file.
+        severities: the configured severity levels, which replace the schema's list.
+        check: whether to check the schema against the metaschema; only a caller that knows
+            these very bytes passed the check (the result cache, whose key holds their
+            hash) may skip it.
 
     Raises:
         ConfigurationError: when the schema cannot be read, is not valid JSON, or is not a
@@ -59,8 +89,12 @@ def load_schema(path: Path, severities: Sequence[str]) -> dict[str, Any]:
         raise ConfigurationError(f"cannot read the schema {path}: {error.strerror}") from None
     except (ValueError, UnicodeDecodeError) as error:
         raise ConfigurationError(f"the schema {path} is not valid JSON: {error}") from None
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import SchemaError
+
     try:
-        Draft202012Validator.check_schema(schema)
+        if check:
+            Draft202012Validator.check_schema(schema)
     except SchemaError as error:
         where = "/".join(str(part) for part in error.absolute_path) or "(root)"
         raise ConfigurationError(
@@ -68,7 +102,7 @@ def load_schema(path: Path, severities: Sequence[str]) -> dict[str, Any]:
         ) from None
     if not isinstance(schema, dict):
         raise ConfigurationError(f"the schema {path} must be a JSON object")
-    missing = [name for name in _REQUIRED_FORMATS if name not in _FORMAT_CHECKER.checkers]
+    missing = [name for name in _REQUIRED_FORMATS if name not in _format_checker().checkers]
     if missing:  # pragma: no cover - rfc3339-validator is a dependency
         raise ConfigurationError(
             "the format checks for " + ", ".join(missing) + " are unavailable: "
@@ -84,13 +118,24 @@ def load_schema(path: Path, severities: Sequence[str]) -> dict[str, Any]:
 class SchemaValidator:
     """A compiled validator for one schema, with located, readable messages."""
 
-    def __init__(self, schema: Mapping[str, Any]) -> None:
-        """Compile the validator once; ``schema`` comes from ``load_schema``."""
+    def __init__(self, schema: Mapping[str, Any], *, fast_path: bool = True) -> None:
+        """Compile the validators once; ``schema`` comes from ``load_schema``.
+
+        Args:
+            schema: the schema.
+            fast_path: whether to let the compiled validator answer for valid documents
+                (tests turn it off to compare the two paths).
+        """
+        from jsonschema import Draft202012Validator
+
         self.schema = schema
-        self._validator = Draft202012Validator(schema, format_checker=_FORMAT_CHECKER)
+        self._validator = Draft202012Validator(schema, format_checker=_format_checker())
+        self.fast = compile_fast_validator(schema) if fast_path else None
 
     def problems(self, document: SourceDocument) -> list[Problem]:
         """Every schema violation of a document, located and explained."""
+        if self.fast is not None and self.fast.is_valid(document.front_matter):
+            return sorted(self._unknown_fields(document), key=Problem.sort_key)
         found: dict[tuple[FieldPath, str], Problem] = {}
         for error in self._validator.iter_errors(document.front_matter):
             for path, message in _explain(error, document):
@@ -109,6 +154,12 @@ class SchemaValidator:
 
     def is_valid(self, front_matter: Mapping[str, Any]) -> bool:
         """Whether the front matter passes the schema."""
+        if self.fast is not None and self.fast.is_valid(front_matter):
+            return True
+        return bool(self._validator.is_valid(front_matter))
+
+    def full_is_valid(self, front_matter: Mapping[str, Any]) -> bool:
+        """The full path's verdict alone (for the differential test)."""
         return bool(self._validator.is_valid(front_matter))
 
     def _unknown_fields(self, document: SourceDocument) -> Iterator[Problem]:
@@ -123,6 +174,185 @@ class SchemaValidator:
                 "PM102",
                 "warning",
             )
+
+
+_SCHEMA_KEYWORDS = frozenset({"not", "if", "then", "else", "items", "contains", "propertyNames"})
+"""Keywords whose value is one schema."""
+_SCHEMA_MAP_KEYWORDS = frozenset({"properties", "$defs", "definitions"})
+"""Keywords whose value maps names to schemas."""
+_SCHEMA_LIST_KEYWORDS = frozenset({"allOf", "anyOf", "oneOf", "prefixItems"})
+"""Keywords whose value is a list of schemas."""
+_DATA_KEYWORDS = frozenset(
+    {
+        "$schema",
+        "$id",
+        "$comment",
+        "title",
+        "description",
+        "examples",
+        "default",
+        "deprecated",
+        "readOnly",
+        "writeOnly",
+        "type",
+        "enum",
+        "const",
+        "required",
+        "minLength",
+        "maxLength",
+        "minItems",
+        "maxItems",
+        "uniqueItems",
+        "minProperties",
+        "maxProperties",
+        "minimum",
+        "maximum",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+        "minContains",
+        "maxContains",
+        "dependentRequired",
+    }
+)
+"""Keywords whose value is data, with the same meaning in jsonschema and jsonschema-rs."""
+_FAST_KEYWORDS = (
+    _SCHEMA_KEYWORDS
+    | _SCHEMA_MAP_KEYWORDS
+    | _SCHEMA_LIST_KEYWORDS
+    | _DATA_KEYWORDS
+    | {"additionalProperties", "format", "pattern", "$ref"}
+)
+"""Every keyword the fast path understands exactly as the full path does.
+
+A schema with any other keyword (``patternProperties``, whose regular expressions would be
+Rust's, ``multipleOf``, whose float arithmetic may differ, a remote ``$ref``...) is checked by
+the full path alone.
+"""
+
+
+class FastValidator:
+    """A compiled validator (jsonschema-rs) that only answers whether a document is valid."""
+
+    def __init__(self, compiled: Any) -> None:
+        """Wrap a jsonschema-rs validator made by ``compile_fast_validator``."""
+        self._compiled = compiled
+
+    def is_valid(self, front_matter: Mapping[str, Any]) -> bool:
+        """Whether the front matter is valid; False also when the fast path cannot tell.
+
+        A value that JSON cannot carry (a huge number, a lone surrogate) makes jsonschema-rs
+        raise: the answer is then False, so that the full path decides.
+        """
+        try:
+            return bool(self._compiled.is_valid(front_matter))
+        except Exception:  # the full path gives the verdict and the message
+            return False
+
+
+def compile_fast_validator(schema: Mapping[str, Any]) -> FastValidator | None:
+    """A fast validator that agrees with the full one, or None when none can be made.
+
+    None when jsonschema-rs is not installed or the schema uses a keyword outside
+    ``_FAST_KEYWORDS``.
+    """
+    try:
+        import jsonschema_rs
+    except ImportError:  # pragma: no cover - a dependency; the full path still works
+        return None
+    formats: dict[str, Callable[[str], bool]] = {}
+    routed = _route_to_python(schema, formats, top=True)
+    if routed is None:
+        return None
+    try:
+        compiled = jsonschema_rs.Draft202012Validator(
+            routed, formats=formats, validate_formats=True, ignore_unknown_formats=False
+        )
+    except Exception:  # pragma: no cover - the schema passed the metaschema check
+        return None
+    return FastValidator(compiled)
+
+
+def _route_to_python(
+    node: Any, formats: dict[str, Callable[[str], bool]], *, top: bool = False
+) -> Any:
+    """A copy of a schema whose formats and patterns call the full path's own functions.
+
+    Returns None when the schema uses a keyword the fast path does not understand exactly.
+    """
+    if isinstance(node, bool):
+        return node
+    if not isinstance(node, dict):
+        return None
+    routed: dict[str, Any] = {}
+    extra: list[dict[str, Any]] = []
+    for key, value in node.items():
+        if key not in _FAST_KEYWORDS or (key == "$id" and not top):
+            return None
+        if key == "$ref":
+            if not isinstance(value, str) or not value.startswith("#"):
+                return None
+            routed[key] = value
+        elif key == "format":
+            routed[key] = _python_format(str(value), formats)
+        elif key == "pattern":
+            extra.append({"format": _python_pattern(str(value), formats)})
+        elif key in _SCHEMA_KEYWORDS or key == "additionalProperties":
+            child = _route_to_python(value, formats)
+            if child is None:
+                return None
+            routed[key] = child
+        elif key in _SCHEMA_MAP_KEYWORDS:
+            if not isinstance(value, dict):
+                return None
+            children = {name: _route_to_python(sub, formats) for name, sub in value.items()}
+            if any(child is None for child in children.values()):
+                return None
+            routed[key] = children
+        elif key in _SCHEMA_LIST_KEYWORDS:
+            if not isinstance(value, list):
+                return None
+            items = [_route_to_python(sub, formats) for sub in value]
+            if any(child is None for child in items):
+                return None
+            routed[key] = items
+        else:
+            routed[key] = value
+    if extra:
+        routed["allOf"] = [*routed.get("allOf", []), *extra]
+    return routed
+
+
+def _python_format(name: str, formats: dict[str, Callable[[str], bool]]) -> str:
+    routed = f"pmkb-format:{name}"
+    if routed not in formats:
+        known = _format_checker().checkers.get(name)
+        if known is None:  # the full path ignores a format it does not know
+            formats[routed] = lambda instance: True
+            return routed
+        check, raises = known
+
+        def conforms(instance: str) -> bool:
+            # What FormatChecker.conforms does, without its per-call lookups.
+            try:
+                return bool(check(instance))
+            except raises:
+                return False
+
+        formats[routed] = conforms
+    return routed
+
+
+def _python_pattern(pattern: str, formats: dict[str, Callable[[str], bool]]) -> str:
+    routed = f"pmkb-pattern:{pattern}"
+    if routed not in formats:
+        # jsonschema's pattern keyword is re.search with the pattern as written.
+        search = re.compile(pattern).search
+
+        def matches(instance: str) -> bool:
+            return search(instance) is not None
+
+        formats[routed] = matches
+    return routed
 
 
 def _unknown_keys(
@@ -408,9 +638,9 @@ def _section_text(body: str, heading: str) -> str:
     return "\n".join(collected).strip()
 
 
-def cross_file_problems(documents: Iterable[SourceDocument]) -> list[Problem]:
+def cross_file_problems(documents: Iterable[FileView]) -> list[Problem]:
     """Rules across files: unique ids, and related ids that exist and are not the file's own."""
-    by_id: dict[str, list[SourceDocument]] = {}
+    by_id: dict[str, list[FileView]] = {}
     documents = list(documents)
     for document in documents:
         identifier = document.front_matter.get("id")
@@ -461,7 +691,9 @@ def cross_file_problems(documents: Iterable[SourceDocument]) -> list[Problem]:
 
 
 __all__ = [
+    "FastValidator",
     "SchemaValidator",
+    "compile_fast_validator",
     "cross_file_problems",
     "final_action_items_problems",
     "load_schema",
