@@ -1,0 +1,665 @@
+"""The benchmark suite: site builds, ``pmkb check`` against its floor, and ``mkdocs serve``.
+
+Every measurement runs a real command in a child process, several times, side by side with
+its baseline (interleaved, so that a noisy neighbour slows both), and reports medians and
+ratios. Run it with ``make bench`` or ``python -m benchmarks --help``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import os
+import platform
+import queue
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from benchmarks.generate import (
+    GeneratedKnowledgeBase,
+    generate_knowledge_base,
+    generate_plain_site,
+)
+from benchmarks.measure import Run, Series, run_measured
+
+REPO = Path(__file__).resolve().parents[1]
+WORK = REPO / "benchmarks" / "work"
+
+BUILD_TIMEOUT = 1800.0
+CHECK_TIMEOUT = 600.0
+SERVE_START_TIMEOUT = 900.0
+REBUILD_TIMEOUT = 300.0
+
+
+@dataclass(frozen=True)
+class Options:
+    """What to measure.
+
+    Attributes:
+        sizes: the numbers of postmortems to build.
+        check_files: the number of files for ``pmkb check``.
+        serve_size: the number of postmortems for the ``mkdocs serve`` rebuild.
+        repeat: repetitions of each measurement.
+        parts: which parts to run: ``build``, ``check``, ``serve``.
+        seed: the generator's seed.
+        quick: whether these are the smoke-test settings.
+    """
+
+    sizes: tuple[int, ...] = (100, 1000, 5000)
+    check_files: int = 10_000
+    serve_size: int = 1000
+    repeat: int = 3
+    parts: tuple[str, ...] = ("build", "check", "serve")
+    seed: int = 1
+    quick: bool = False
+
+
+QUICK = Options(sizes=(20, 100), check_files=500, serve_size=50, repeat=1, quick=True)
+
+
+@dataclass
+class BuildResult:
+    """The plugin build and the plain build of the same postmortems, at one size."""
+
+    size: int
+    mean_file_bytes: float
+    plugin: Series
+    plain: Series
+    probe_page_bytes: int
+    home_page_bytes: int
+    nav_links_to_postmortems: int
+
+
+@dataclass
+class ServeResult:
+    """Rebuild times of ``mkdocs serve`` after one file changed."""
+
+    label: str
+    initial_build: float
+    reported: list[float] = field(default_factory=list)
+    observed: list[float] = field(default_factory=list)
+
+
+@dataclass
+class Results:
+    """Everything one run measured."""
+
+    options: Options
+    started: dt.datetime
+    builds: list[BuildResult] = field(default_factory=list)
+    check: dict[str, Series] = field(default_factory=dict)
+    serve: list[ServeResult] = field(default_factory=list)
+    finished: dt.datetime | None = None
+
+
+def environment(kb: GeneratedKnowledgeBase) -> dict[str, str]:
+    """The environment of every measured command: fixed build date, no MkDocs 2 banner."""
+    env = dict(os.environ)
+    env["SOURCE_DATE_EPOCH"] = kb.source_date_epoch
+    env["NO_MKDOCS_2_WARNING"] = "1"
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH", "")]))
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
+def log(message: str) -> None:
+    """Progress on stderr, with the time."""
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def mkdocs_build(root: Path, env: dict[str, str]) -> Run:
+    """One clean ``mkdocs build`` of the project at ``root``."""
+    shutil.rmtree(root / "site", ignore_errors=True)
+    return run_measured(
+        [sys.executable, "-m", "mkdocs", "build", "-q"], root, env, timeout=BUILD_TIMEOUT
+    )
+
+
+def interleaved(
+    repeat: int, first: Callable[[], Run], second: Callable[[], Run]
+) -> tuple[Series, Series]:
+    """Run two measurements ``repeat`` times each, alternating which goes first."""
+    runs: tuple[list[Run], list[Run]] = ([], [])
+    for index in range(repeat):
+        order = [(0, first), (1, second)]
+        if index % 2:
+            order.reverse()
+        for slot, measure in order:
+            runs[slot].append(measure())
+    return Series(tuple(runs[0])), Series(tuple(runs[1]))
+
+
+def bench_builds(options: Options, results: Results) -> None:
+    """Plugin build against plain mkdocs-material build, at each size."""
+    for size in options.sizes:
+        log(f"build: generating {size} postmortems")
+        kb = generate_knowledge_base(WORK / f"kb-{size}", size, options.seed)
+        plain = generate_plain_site(kb, WORK / f"plain-{size}")
+        env = environment(kb)
+        log(f"build: {options.repeat} x (plugin, plain) at N={size}")
+        plugin_series, plain_series = interleaved(
+            options.repeat,
+            functools.partial(mkdocs_build, kb.root, env),
+            functools.partial(mkdocs_build, plain, env),
+        )
+        probe = kb.root / "site" / "postmortems" / kb.files[0].stem / "index.html"
+        home = (kb.root / "site" / "index.html").read_text(encoding="utf-8")
+        results.builds.append(
+            BuildResult(
+                size=size,
+                mean_file_bytes=kb.total_bytes / max(len(kb.files), 1),
+                plugin=plugin_series,
+                plain=plain_series,
+                probe_page_bytes=probe.stat().st_size,
+                home_page_bytes=len(home.encode("utf-8")),
+                nav_links_to_postmortems=len(
+                    re.findall(
+                        r'class="md-nav__link[^"]*"[^>]*href="[^"]*postmortems/[^"]+/"', home
+                    )
+                ),
+            )
+        )
+        log(f"build N={size}: plugin {plugin_series.wall:.2f} s, plain {plain_series.wall:.2f} s")
+
+
+def bench_check(options: Options, results: Results) -> None:
+    """``pmkb check`` cold and warm against the floor (libyaml over the same files)."""
+    size = options.check_files
+    log(f"check: generating {size} postmortems")
+    kb = generate_knowledge_base(WORK / f"check-{size}", size, options.seed)
+    env = environment(kb)
+    cache = kb.root / ".pmkb-cache"
+    check = [str(Path(sys.executable).parent / "pmkb"), "check"]
+    floor = [sys.executable, "-m", "benchmarks.floor", str(kb.root / "postmortems")]
+    changing = kb.files[len(kb.files) // 2]
+    original = changing.read_bytes()
+
+    def measure_check(*extra: str) -> Run:
+        run = run_measured([*check, *extra], kb.root, env, timeout=CHECK_TIMEOUT)
+        if f"{size} file(s) checked: 0 error(s)" not in run.output:
+            raise RuntimeError(f"pmkb check found problems:\n{run.output[-2000:]}")
+        return run
+
+    def cold() -> Run:
+        shutil.rmtree(cache, ignore_errors=True)
+        return measure_check()
+
+    def floor_run() -> Run:
+        return run_measured(floor, REPO, env, timeout=CHECK_TIMEOUT)
+
+    # The files must be older than the cache's racy-write margin, as files in a repository are.
+    time.sleep(2.5)
+    log(f"check: {options.repeat} x (cold check, floor) over {size} files")
+    results.check["cold"], results.check["floor"] = interleaved(options.repeat, cold, floor_run)
+    results.check["no-cache"] = Series(tuple(measure_check("--no-cache") for _ in range(1)))
+
+    warm_runs = []
+    unchanged_runs = []
+    for index in range(options.repeat):
+        measure_check()  # the cache is up to date
+        unchanged_runs.append(measure_check())
+        changing.write_bytes(original + f"\nEdited for warm run {index}.\n".encode())
+        warm_runs.append(measure_check())
+    changing.write_bytes(original)
+    results.check["warm"] = Series(tuple(warm_runs))
+    results.check["unchanged"] = Series(tuple(unchanged_runs))
+    log(
+        f"check: cold {results.check['cold'].wall:.2f} s, warm {results.check['warm'].wall:.2f} s,"
+        f" floor {results.check['floor'].wall:.2f} s"
+    )
+
+
+def free_port() -> int:
+    """A free TCP port on the loopback interface."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+BUILT = re.compile(r"Documentation built in ([0-9.]+) seconds")
+
+
+def bench_serve(options: Options, results: Results) -> None:
+    """A ``mkdocs serve`` rebuild after one postmortem changed, plugin and plain."""
+    size = options.serve_size
+    kb = generate_knowledge_base(WORK / f"serve-{size}", size, options.seed)
+    plain = generate_plain_site(kb, WORK / f"serve-plain-{size}")
+    env = environment(kb)
+    target = kb.files[len(kb.files) // 2]
+    for label, root, changed in (
+        ("plugin", kb.root, target),
+        ("plain", plain, plain / "docs" / "postmortems" / target.name),
+    ):
+        log(f"serve: {label} at N={size}")
+        results.serve.append(serve_rebuilds(label, root, changed, env, options.repeat))
+
+
+def serve_rebuilds(
+    label: str, root: Path, changed: Path, env: dict[str, str], repeat: int
+) -> ServeResult:
+    """Start ``mkdocs serve``, then change ``changed`` ``repeat`` times and time each rebuild.
+
+    The rebuild time is read from MkDocs' log line ("Documentation built in X seconds"); the
+    observed time runs from the file write to that line, so it includes the file watcher's
+    delay. Every wait is bounded; the server is stopped whatever happens.
+    """
+    port = free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "mkdocs",
+        "serve",
+        "--dev-addr",
+        f"127.0.0.1:{port}",
+    ]
+    process = subprocess.Popen(
+        command,
+        cwd=root,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    lines: queue.Queue[tuple[float, str]] = queue.Queue()
+
+    def pump() -> None:
+        assert process.stderr is not None
+        for line in process.stderr:
+            lines.put((time.perf_counter(), line))
+
+    threading.Thread(target=pump, daemon=True).start()
+    original = changed.read_bytes()
+    try:
+        start = time.perf_counter()
+        initial = _wait_for(lines, BUILT, start + SERVE_START_TIMEOUT)
+        _wait_for(lines, re.compile(r"Serving on"), time.perf_counter() + 60)
+        result = ServeResult(label, float(initial[1].group(1)))
+        time.sleep(1.0)  # let the watcher settle
+        for index in range(repeat):
+            changed.write_bytes(original + f"\nEdited for rebuild {index}.\n".encode())
+            written = time.perf_counter()
+            seen, match = _wait_for(lines, BUILT, written + REBUILD_TIMEOUT)
+            result.reported.append(float(match.group(1)))
+            result.observed.append(seen - written)
+            time.sleep(1.0)
+        return result
+    finally:
+        changed.write_bytes(original)
+        _stop(process)
+
+
+def _wait_for(
+    lines: queue.Queue[tuple[float, str]], pattern: re.Pattern[str], deadline: float
+) -> tuple[float, re.Match[str]]:
+    while True:
+        remaining = deadline - time.perf_counter()
+        if remaining <= 0:
+            raise TimeoutError(f"mkdocs serve did not log {pattern.pattern!r} in time")
+        try:
+            seen, line = lines.get(timeout=remaining)
+        except queue.Empty:
+            continue
+        if "ERROR" in line or "Aborted" in line:
+            raise RuntimeError(f"mkdocs serve failed: {line.strip()}")
+        match = pattern.search(line)
+        if match:
+            return seen, match
+
+
+def _stop(process: subprocess.Popen[str]) -> None:
+    if process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGINT)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=20)
+
+
+def run(options: Options) -> Results:
+    """Run the parts of the suite that ``options`` asks for."""
+    WORK.mkdir(parents=True, exist_ok=True)
+    results = Results(options, dt.datetime.now(dt.timezone.utc))
+    if "build" in options.parts:
+        bench_builds(options, results)
+    if "check" in options.parts:
+        bench_check(options, results)
+    if "serve" in options.parts:
+        bench_serve(options, results)
+    results.finished = dt.datetime.now(dt.timezone.utc)
+    return results
+
+
+# The report.
+
+
+def machine() -> dict[str, str]:
+    """What the numbers were measured on."""
+    cpu = platform.processor() or platform.machine()
+    memory = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                memory = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+                break
+    except OSError:
+        pass
+    try:
+        load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    except OSError:
+        load = "unknown"
+    return {
+        "CPU": cpu,
+        "cores": str(os.cpu_count()),
+        "memory": memory or "unknown",
+        "OS": f"{platform.system()} {platform.release()}",
+        "Python": platform.python_version(),
+        "load average at the end (1, 5, 15 min)": load,
+    }
+
+
+def versions() -> dict[str, str]:
+    """The versions of what was measured."""
+    names = ("postmortem-kb", "mkdocs", "mkdocs-material", "Markdown", "PyYAML")
+    found = {}
+    for name in (*names, "jsonschema", "jsonschema-rs", "Jinja2"):
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = "absent"
+    import yaml
+
+    found["libyaml"] = "yes" if getattr(yaml, "__with_libyaml__", False) else "no"
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True
+    )
+    found["commit"] = commit.stdout.strip() or "unknown"
+    return found
+
+
+def _ratio(numerator: float, denominator: float) -> float:
+    return numerator / denominator if denominator else float("inf")
+
+
+def _verdict(value: float, limit: float) -> str:
+    return f"{value:.2f}x (target <= {limit}x): {'met' if value <= limit else 'NOT met'}"
+
+
+def targets(results: Results) -> list[tuple[str, float, float]]:
+    """Each target with the measured value and the limit."""
+    found: list[tuple[str, float, float]] = []
+    by_size = {build.size: build for build in results.builds}
+    if 1000 in by_size:
+        build = by_size[1000]
+        found.append(
+            (
+                "build with the plugin / plain build, N=1,000",
+                _ratio(build.plugin.wall, build.plain.wall),
+                1.25,
+            )
+        )
+    if 1000 in by_size and 5000 in by_size:
+        found.append(
+            (
+                "plugin build N=5,000 / N=1,000",
+                _ratio(by_size[5000].plugin.wall, by_size[1000].plugin.wall),
+                5.5,
+            )
+        )
+    for build in results.builds:
+        if build.size >= 1000:
+            found.append(
+                (
+                    f"peak memory, plugin / plain build, N={build.size:,}",
+                    _ratio(build.plugin.max_rss_mib, build.plain.max_rss_mib),
+                    1.5,
+                )
+            )
+    if results.check:
+        floor = results.check["floor"].wall
+        found.append(("pmkb check cold / floor", _ratio(results.check["cold"].wall, floor), 2.0))
+        found.append(
+            (
+                "pmkb check warm (one file changed) / floor",
+                _ratio(results.check["warm"].wall, floor),
+                0.15,
+            )
+        )
+    return found
+
+
+def _series_row(label: str, series: Series, baseline: Series | None = None) -> str:
+    ratio = f"{_ratio(series.wall, baseline.wall):.2f}x" if baseline is not None else ""
+    cpu_ratio = f"{_ratio(series.cpu, baseline.cpu):.2f}x" if baseline is not None else ""
+    return (
+        f"| {label} | {series.wall:.2f} | {series.spread()} | {ratio} | {series.cpu:.2f} | "
+        f"{cpu_ratio} | {series.max_rss_mib:.0f} |"
+    )
+
+
+def report(results: Results, findings: str = "") -> str:
+    """``results.md``: the machine, the versions, the figures and the targets."""
+    options = results.options
+    lines = [
+        "# Benchmark results",
+        "",
+        "Measured by `make bench` (`python -m benchmarks`), which writes this file. Every figure",
+        "is the median of the repetitions; *spread* is the range of wall times. The machine is",
+        "shared, so CPU time (user + system of the measured process) is given next to wall time:",
+        "other work slows the wall clock of a run far more than its CPU time.",
+        "",
+        f"- Date: {results.started:%Y-%m-%d %H:%M} UTC"
+        + (f" to {results.finished:%H:%M} UTC" if results.finished else ""),
+        f"- Repetitions: {options.repeat}; seed {options.seed}"
+        + ("; **quick settings (a smoke test, not the real benchmark)**" if options.quick else ""),
+    ]
+    lines += [f"- {name}: {value}" for name, value in machine().items()]
+    lines.append("- Versions: " + ", ".join(f"{k} {v}" for k, v in versions().items()))
+    lines += ["", "## Targets", ""]
+    for name, value, limit in targets(results):
+        lines.append(f"- {name}: {_verdict(value, limit)}")
+    if results.builds:
+        lines += [
+            "",
+            "## Site build: the plugin against plain mkdocs-material",
+            "",
+            "Both build the same postmortems. The plugin build is the generated knowledge base as",
+            "it is (`postmortems/` with front matter, the `postmortems` plugin, its generated",
+            "pages). The plain build has the same files as Markdown pages in `docs/postmortems/`,",
+            "each with its front matter replaced by its title as a heading, kept out of the",
+            "navigation with `not_in_nav` as the plugin keeps its postmortem pages out. Stripping",
+            "the front matter is the stricter comparison: the plain build then parses no YAML,",
+            "so all of the plugin's reading, validation, header cards and generated pages count",
+            "as its overhead. Both use the search plugin; each build starts from an empty `site/`.",
+            "",
+            "| build | wall s | spread | wall ratio | CPU s | CPU ratio | peak MiB |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for build in results.builds:
+            lines.append(_series_row(f"plain, N={build.size:,}", build.plain))
+            lines.append(_series_row(f"plugin, N={build.size:,}", build.plugin, build.plain))
+        lines += [
+            "",
+            "The navigation never lists postmortems, so a page does not grow with N: the page",
+            "of the first postmortem (identical at every N) and the home page, in bytes:",
+            "",
+            "| N | mean postmortem file | first postmortem's page | home page "
+            "| nav links to postmortems |",
+            "|---|---|---|---|---|",
+        ]
+        for build in results.builds:
+            lines.append(
+                f"| {build.size:,} | {build.mean_file_bytes:,.0f} | {build.probe_page_bytes:,} | "
+                f"{build.home_page_bytes:,} | {build.nav_links_to_postmortems} |"
+            )
+        sizes = [build.size for build in results.builds]
+        if len(sizes) > 1:
+            lines += ["", "Growth of the plugin build with N (wall time):", ""]
+            for previous, current in zip(results.builds, results.builds[1:], strict=False):
+                lines.append(
+                    f"- N={current.size:,} / N={previous.size:,}: "
+                    f"{_ratio(current.plugin.wall, previous.plugin.wall):.2f}x for "
+                    f"{current.size / previous.size:.0f}x the postmortems "
+                    f"(plain: {_ratio(current.plain.wall, previous.plain.wall):.2f}x)"
+                )
+    if results.check:
+        check = results.check
+        lines += [
+            "",
+            f"## `pmkb check` over {options.check_files:,} files",
+            "",
+            "The floor reads the same files and parses their front matter with PyYAML's",
+            "libyaml loader (`yaml.load(..., Loader=yaml.CSafeLoader)`) in one process",
+            "(`python -m benchmarks.floor`). *Cold* starts without `.pmkb-cache/` (and writes",
+            "it); *warm* runs after one file changed since the last check; *unchanged* after",
+            "none. Each is a new process, as in a pre-commit hook.",
+            "",
+            "| run | wall s | spread | wall ratio to floor | CPU s | CPU ratio | peak MiB |",
+            "|---|---|---|---|---|---|---|",
+            _series_row("floor (libyaml)", check["floor"]),
+            _series_row("pmkb check, cold", check["cold"], check["floor"]),
+            _series_row("pmkb check --no-cache", check["no-cache"], check["floor"]),
+            _series_row("pmkb check, warm (one file changed)", check["warm"], check["floor"]),
+            _series_row("pmkb check, warm (nothing changed)", check["unchanged"], check["floor"]),
+        ]
+    if results.serve:
+        lines += [
+            "",
+            f"## `mkdocs serve`: rebuild after one postmortem changed, N={options.serve_size:,}",
+            "",
+            '*Reported* is MkDocs\' own "Documentation built in X seconds"; *observed* runs from',
+            "writing the file to that log line, so it includes the file watcher's delay.",
+            "",
+            "| site | initial build s | rebuild reported s (median) | observed s (median) | runs |",
+            "|---|---|---|---|---|",
+        ]
+        for serve in results.serve:
+            lines.append(
+                f"| {serve.label} | {serve.initial_build:.2f} | "
+                f"{statistics.median(serve.reported):.2f} | "
+                f"{statistics.median(serve.observed):.2f} | {len(serve.reported)} |"
+            )
+    if findings:
+        lines += ["", findings.strip()]
+    return "\n".join(lines) + "\n"
+
+
+def raw(results: Results) -> dict[str, Any]:
+    """The measurements as JSON-ready data, every run included."""
+
+    def series(value: Series) -> list[dict[str, float]]:
+        return [
+            {"wall": run.wall, "cpu": run.cpu, "max_rss_kib": run.max_rss_kib} for run in value.runs
+        ]
+
+    return {
+        "options": {
+            "sizes": list(results.options.sizes),
+            "check_files": results.options.check_files,
+            "serve_size": results.options.serve_size,
+            "repeat": results.options.repeat,
+            "quick": results.options.quick,
+        },
+        "started": results.started.isoformat(),
+        "machine": machine(),
+        "versions": versions(),
+        "builds": [
+            {
+                "size": build.size,
+                "plugin": series(build.plugin),
+                "plain": series(build.plain),
+                "probe_page_bytes": build.probe_page_bytes,
+                "home_page_bytes": build.home_page_bytes,
+            }
+            for build in results.builds
+        ],
+        "check": {name: series(value) for name, value in results.check.items()},
+        "serve": [
+            {
+                "label": serve.label,
+                "initial_build": serve.initial_build,
+                "reported": serve.reported,
+                "observed": serve.observed,
+            }
+            for serve in results.serve
+        ],
+    }
+
+
+def parse_sizes(text: str) -> tuple[int, ...]:
+    """``"100,1000"`` as ``(100, 1000)``."""
+    return tuple(int(part.replace("_", "")) for part in text.split(",") if part.strip())
+
+
+def write(results: Results, output: Path, findings_file: Path | None) -> None:
+    """Write the report and the raw figures beside it."""
+    findings = findings_file.read_text(encoding="utf-8") if findings_file else ""
+    output.write_text(report(results, findings), encoding="utf-8")
+    output.with_suffix(".json").write_text(
+        json.dumps(raw(results), indent=2) + "\n", encoding="utf-8"
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m benchmarks``."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="small sizes, one repetition")
+    parser.add_argument("--sizes", type=parse_sizes, help="build sizes, e.g. 100,1000,5000")
+    parser.add_argument("--check-files", type=int, help="files for pmkb check (10000)")
+    parser.add_argument("--serve-size", type=int, help="postmortems for mkdocs serve (1000)")
+    parser.add_argument("--repeat", type=int, help="repetitions of each measurement (3)")
+    parser.add_argument(
+        "--only",
+        type=lambda text: tuple(part.strip() for part in text.split(",")),
+        help="a comma-separated subset of build,check,serve",
+    )
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=REPO / "benchmarks" / "results.md",
+        help="the report to write (the raw figures go beside it as .json)",
+    )
+    parser.add_argument(
+        "--findings",
+        type=Path,
+        help="a Markdown file of notes appended to the report (what profiling found)",
+    )
+    args = parser.parse_args(argv)
+    options = QUICK if args.quick else Options()
+    changes: dict[str, Any] = {"seed": args.seed}
+    for name in ("sizes", "check_files", "serve_size", "repeat"):
+        if getattr(args, name) is not None:
+            changes[name] = getattr(args, name)
+    if args.only:
+        unknown = set(args.only) - {"build", "check", "serve"}
+        if unknown:
+            parser.error(f"--only: unknown part(s) {', '.join(sorted(unknown))}")
+        changes["parts"] = args.only
+    options = Options(**{**options.__dict__, **changes})
+    results = run(options)
+    write(results, args.output, args.findings)
+    print(report(results), end="")
+    return 0
