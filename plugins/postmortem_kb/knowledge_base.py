@@ -27,7 +27,7 @@ from postmortem_kb.cache import (
     settled_signature,
     signature,
 )
-from postmortem_kb.loader import PathTable, load_text, read_bytes, shorten
+from postmortem_kb.loader import SharedValues, load_text, read_bytes, shorten
 from postmortem_kb.model import (
     ActionItem,
     Cause,
@@ -242,7 +242,7 @@ def _load(
     paths, problems = discover_files(settings)
     if cache is not None:
         cache.start_pass()
-    shared_paths: PathTable = {}
+    shared_paths: SharedValues = {}
     # Files for the rules across files, and how to get the full document of each valid one.
     documents: list[FileView] = []
     valid: list[FileView] = []
@@ -290,7 +290,7 @@ def _load(
             # The fields the rules across files read stand in for the whole document.
             document = result.summary
             if result.valid:
-                full[shown] = _reloader(path, shown, result.digest)
+                full[shown] = _reloader(path, shown, result.digest, settings.max_file_bytes)
         if result.valid:
             publishable_paths[shown] = path
         if document is not None:
@@ -329,7 +329,7 @@ def check_file(
     file: str,
     abs_path: Path,
     validator: SchemaValidator,
-    shared_paths: PathTable | None = None,
+    shared_paths: SharedValues | None = None,
     digest: str | None = None,
 ) -> FileResult:
     """Read and validate one file on its own: everything the cache keeps about it."""
@@ -359,11 +359,11 @@ def _constant(document: SourceDocument) -> Callable[[], SourceDocument]:
     return lambda: document
 
 
-def _reloader(path: Path, file: str, digest: str) -> Callable[[], SourceDocument]:
+def _reloader(path: Path, file: str, digest: str, max_bytes: int) -> Callable[[], SourceDocument]:
     """Read a file again, for a postmortem whose check came from the cache."""
 
     def reload() -> SourceDocument:
-        raw = read_bytes(path, file, 1 << 62)
+        raw = read_bytes(path, file, max_bytes)
         document = None if isinstance(raw, Problem) else load_text(raw, file, path).document
         if document is None or document.digest != digest:
             raise ConfigurationError(

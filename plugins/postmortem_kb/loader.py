@@ -109,20 +109,25 @@ class _Container:
     key_lines: dict[str, int] = field(default_factory=dict)
 
 
-PathTable = dict[tuple[FieldPath, str | int], FieldPath]
-"""Field paths already made, so that documents loaded together share one tuple per path."""
+SharedValues = dict[Any, Any]
+"""Field paths and short texts already made, so that the documents loaded together share one
+object for each: ten thousand postmortems hold ``("action_items", 0, "due")``, ``"todo"`` or
+``"@sre-team"`` once, not ten thousand times."""
+
+SHARED_TEXT_CHARS = 40
+"""Texts up to this long are shared between documents (keys, statuses, owners, dates...)."""
 
 
 def parse_front_matter(
-    text: str, first_line: int = 1, paths: PathTable | None = None
+    text: str, first_line: int = 1, shared: SharedValues | None = None
 ) -> FrontMatter:
     """Parse front matter YAML strictly.
 
     Args:
         text: the YAML between the ``---`` lines, with ``\\n`` line ends.
         first_line: the file line on which ``text`` starts, so lines read as in the file.
-        paths: a table of field paths shared by the documents of one knowledge base, so that
-            thousands of documents keep one ``("action_items", 0, "due")`` between them.
+        shared: a table of field paths and short texts shared by the documents of one
+            knowledge base (see ``SharedValues``).
 
     Returns:
         The mapping with the line of every field.
@@ -134,8 +139,8 @@ def parse_front_matter(
     # (profiled: it was most of a cold check): events are told apart by their class, plain
     # scalars that cannot be anything but text skip the resolver, and the comment check runs
     # only when the text has a '#' at all.
-    if paths is None:
-        paths = {}
+    if shared is None:
+        shared = {}
     has_hash = "#" in text
     source_lines = text.split("\n") if has_hash else None
     loader = _Loader(text)
@@ -181,7 +186,7 @@ def parse_front_matter(
             if event.anchor is not None or event.tag is not None:
                 _refuse_anchor_and_tag(event, line)
             if top is not None and top.is_mapping and top.pending_key is None:
-                top.pending_key = _mapping_key(event, line, top)
+                top.pending_key = shared.setdefault(name := _mapping_key(event, line, top), name)
                 continue
             if top is None:
                 path: FieldPath = ()
@@ -192,9 +197,9 @@ def parse_front_matter(
                     else len(top.value)
                 )
                 key = (top.path, part)
-                found = paths.get(key)
+                found = shared.get(key)
                 if found is None:
-                    found = paths[key] = (*top.path, part)
+                    found = shared[key] = (*top.path, part)
                 path = found
             if path not in lines:
                 lines[path] = line
@@ -207,6 +212,8 @@ def parse_front_matter(
                             plain_scalars[path] = event.value
                     if has_hash and _comment_follows(source_lines, event.end_mark):
                         comment_warnings.append((path, line))
+                if value.__class__ is str and len(value) <= SHARED_TEXT_CHARS:
+                    value = shared.setdefault(value, value)
                 if top is None:
                     root = value
                 elif top.is_mapping:
@@ -506,7 +513,7 @@ def load_text(
     raw: bytes,
     file: str,
     abs_path: Path,
-    paths: PathTable | None = None,
+    shared: SharedValues | None = None,
     digest: str | None = None,
 ) -> LoadResult:
     """Turn a postmortem's bytes into a source document, or into problems.
@@ -515,8 +522,8 @@ def load_text(
         raw: the file's bytes.
         file: its path as messages show it.
         abs_path: where it is on disk.
-        paths: field paths shared between the documents of a knowledge base (see
-            ``parse_front_matter``).
+        shared: field paths and short texts shared between the documents of a knowledge
+            base (see ``SharedValues``).
         digest: the SHA-256 of ``raw`` in hex, when the caller has it already.
     """
     decoded = decode(raw, file)
@@ -533,7 +540,7 @@ def load_text(
         )
     try:
         parts = split_front_matter(decoded)
-        parsed = parse_front_matter(parts.front_matter, parts.front_matter_line, paths)
+        parsed = parse_front_matter(parts.front_matter, parts.front_matter_line, shared)
     except FrontMatterError as error:
         return LoadResult(None, (Problem(file, error.line, None, error.message, error.code),))
     warnings = tuple(

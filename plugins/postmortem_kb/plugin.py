@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.livereload import LiveReloadServer
-from mkdocs.plugins import BasePlugin, get_plugin_logger
+from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.nav import Navigation, Section
 from mkdocs.structure.pages import Page
@@ -20,10 +21,13 @@ from mkdocs.utils.templates import TemplateContext
 from postmortem_kb.config import PostmortemsConfig, settings_from_options
 from postmortem_kb.knowledge_base import KnowledgeBase, load_knowledge_base
 from postmortem_kb.model import Problem
-from postmortem_kb.rendering import Renderer
+from postmortem_kb.rendering import Renderer, restore_islands
 from postmortem_kb.settings import ConfigurationError, Settings, build_date
 from postmortem_kb.site import GeneratedPage, generate_site
 from postmortem_kb.validation import SchemaValidator, load_schema
+
+if TYPE_CHECKING:  # imported for its type only: it loads the whole development server
+    from mkdocs.livereload import LiveReloadServer
 
 log = get_plugin_logger(__name__)
 
@@ -42,9 +46,12 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
     def _reset(self) -> None:
         self.settings: Settings | None = None
         self.validator: SchemaValidator | None = None
+        # The loaded knowledge base, while on_files makes the pages (then released).
         self.knowledge_base: KnowledgeBase | None = None
         self.today: dt.date | None = None
         self.pages: dict[str, GeneratedPage] = {}
+        # The HTML islands still to put back, each dropped once back in its page.
+        self.islands: dict[str, Mapping[str, str]] = {}
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         """Read the options, check the schema, and register the stylesheet."""
@@ -100,7 +107,13 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
             files.append(
                 File.generated(config, page.src_uri, content=page.content, inclusion=inclusion)
             )
+            if page.html_islands:
+                self.islands[page.src_uri] = page.html_islands
+                page = replace(page, html_islands={})
             self.pages[page.src_uri] = page
+        # Every page is made: the parsed postmortems are not needed for the rest of the build,
+        # and keeping ten thousand of them alive would hold hundreds of megabytes until it ends.
+        self.knowledge_base = None
         return files
 
     def _report(self, problems: tuple[Problem, ...]) -> None:
@@ -138,6 +151,26 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         if generated is not None:
             page.meta.update(generated.meta)
         return markdown
+
+    @event_priority(100)  # before plugins that rewrite the page, such as minifiers
+    def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str:
+        """Put back the HTML islands that skipped Markdown (see ``rendering.html_island``).
+
+        They go into the finished page, after the search plugin has indexed its content:
+        profiled, indexing each postmortem's header card cost more than the rest of the
+        plugin together (Material's search parser handles every tag in Python). The
+        template gives search the card's key terms instead, in one hidden line.
+        """
+        islands = self.islands.pop(page.file.src_uri, None)
+        if islands is None:
+            return output
+        for placeholder in islands:
+            if placeholder not in output:
+                log.warning(
+                    f"the header card of {page.file.src_uri} has no place in the page: a "
+                    "theme override or another plugin removed the page content's comments"
+                )
+        return restore_islands(output, islands)
 
     def on_page_context(
         self, context: TemplateContext, /, *, page: Page, config: MkDocsConfig, nav: Navigation

@@ -12,7 +12,7 @@ from typing import Any
 from markupsafe import escape
 
 from postmortem_kb.analysis import derived_times, escalation_level, overdue_days
-from postmortem_kb.export import export_data, to_json
+from postmortem_kb.export import export_json
 from postmortem_kb.knowledge_base import KnowledgeBase
 from postmortem_kb.model import Postmortem
 from postmortem_kb.rendering import Renderer, schema_fields
@@ -31,6 +31,8 @@ class GeneratedPage:
         hidden_from_nav: whether to keep it out of the navigation.
         nav_title: the title of its entry in the navigation's "Browse" section, if any.
         nav_order: its place in that section (smaller first).
+        html_islands: placeholder to HTML, put back after Markdown (see
+            ``rendering.html_island``).
     """
 
     src_uri: str
@@ -40,6 +42,7 @@ class GeneratedPage:
     hidden_from_nav: bool = False
     nav_title: str | None = None
     nav_order: int = 0
+    html_islands: Mapping[str, str] = field(default_factory=dict)
 
 
 def severity_rank(severity: str, severities: tuple[str, ...]) -> int:
@@ -73,7 +76,7 @@ def postmortem_page(
         if other is not None
     ]
     src_uri = postmortem_src_uri(postmortem)
-    content = renderer.render(
+    rendered = renderer.render_page(
         "postmortem.md.j2",
         src_uri,
         pm=postmortem,
@@ -86,7 +89,8 @@ def postmortem_page(
     )
     return GeneratedPage(
         src_uri=src_uri,
-        content=content,
+        content=rendered.content,
+        html_islands=rendered.islands,
         # MkDocs and Material print a page's title as HTML; the title must arrive escaped.
         meta={"title": str(escape(postmortem.title)), "tags": list(postmortem.tags)},
         source_path=postmortem.source.abs_path,
@@ -124,7 +128,11 @@ def generate_site(
                 ),
             )
         )
-    data = export_data(postmortems, today, settings.taxonomy, settings.recurring_threshold)
-    pages.append(GeneratedPage("postmortems.json", to_json(data)))
+    pages.append(
+        GeneratedPage(
+            "postmortems.json",
+            export_json(postmortems, today, settings.taxonomy, settings.recurring_threshold),
+        )
+    )
     pages.append(GeneratedPage("assets/pmkb.css", stylesheet()))
     return pages

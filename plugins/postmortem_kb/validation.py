@@ -6,8 +6,9 @@ it checks about 500 front matters a second. The fast one is a compiled jsonschem
 that only answers valid or not, at tens of thousands a second. Most postmortems are valid, so
 the fast path answers for them and the full path runs only for a document the fast path
 rejects. The two agree by construction: the fast path is given the schema with every
-``format`` and ``pattern`` keyword routed to the very functions the full path uses (the format
-checker of jsonschema, Python's ``re.search``), and it is used only for schemas made of
+``format`` and ``pattern`` keyword routed to the functions the full path uses (the format
+checker of jsonschema, or for ``date`` and ``date-time`` the same checks made without importing
+it; Python's ``re.search``), and it is used only for schemas made of
 keywords whose meaning is the same in both (``_FAST_KEYWORDS``); a differential test checks
 the agreement on every fixture and on generated variants.
 """
@@ -23,6 +24,8 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from rfc3339_validator import validate_rfc3339
 
 from postmortem_kb.loader import shorten
 from postmortem_kb.model import (
@@ -89,30 +92,34 @@ def load_schema(path: Path, severities: Sequence[str], *, check: bool = True) ->
         raise ConfigurationError(f"cannot read the schema {path}: {error.strerror}") from None
     except (ValueError, UnicodeDecodeError) as error:
         raise ConfigurationError(f"the schema {path} is not valid JSON: {error}") from None
+    if check:
+        _check_schema(path, schema)
+    if not isinstance(schema, dict):
+        raise ConfigurationError(f"the schema {path} must be a JSON object")
+    schema = copy.deepcopy(schema)
+    severity = schema.get("properties", {}).get("severity")
+    if isinstance(severity, dict) and "enum" in severity:
+        severity["enum"] = list(severities)
+    return schema
+
+
+def _check_schema(path: Path, schema: Any) -> None:
     from jsonschema import Draft202012Validator
     from jsonschema.exceptions import SchemaError
 
     try:
-        if check:
-            Draft202012Validator.check_schema(schema)
+        Draft202012Validator.check_schema(schema)
     except SchemaError as error:
         where = "/".join(str(part) for part in error.absolute_path) or "(root)"
         raise ConfigurationError(
             f"the schema {path} is not a valid JSON Schema at {where}: {error.message}"
         ) from None
-    if not isinstance(schema, dict):
-        raise ConfigurationError(f"the schema {path} must be a JSON object")
     missing = [name for name in _REQUIRED_FORMATS if name not in _format_checker().checkers]
     if missing:  # pragma: no cover - rfc3339-validator is a dependency
         raise ConfigurationError(
             "the format checks for " + ", ".join(missing) + " are unavailable: "
             "install rfc3339-validator"
         )
-    schema = copy.deepcopy(schema)
-    severity = schema.get("properties", {}).get("severity")
-    if isinstance(severity, dict) and "enum" in severity:
-        severity["enum"] = list(severities)
-    return schema
 
 
 class SchemaValidator:
@@ -126,18 +133,27 @@ class SchemaValidator:
             fast_path: whether to let the compiled validator answer for valid documents
                 (tests turn it off to compare the two paths).
         """
-        from jsonschema import Draft202012Validator
-
         self.schema = schema
-        self._validator = Draft202012Validator(schema, format_checker=_format_checker())
         self.fast = compile_fast_validator(schema) if fast_path else None
+        self._full: Any = None
+        if self.fast is None:
+            self._full_validator()
+
+    def _full_validator(self) -> Any:
+        # Made on first need: a check in which every file passes the fast path never needs
+        # the jsonschema package at all.
+        if self._full is None:
+            from jsonschema import Draft202012Validator
+
+            self._full = Draft202012Validator(self.schema, format_checker=_format_checker())
+        return self._full
 
     def problems(self, document: SourceDocument) -> list[Problem]:
         """Every schema violation of a document, located and explained."""
         if self.fast is not None and self.fast.is_valid(document.front_matter):
             return sorted(self._unknown_fields(document), key=Problem.sort_key)
         found: dict[tuple[FieldPath, str], Problem] = {}
-        for error in self._validator.iter_errors(document.front_matter):
+        for error in self._full_validator().iter_errors(document.front_matter):
             for path, message in _explain(error, document):
                 key = (path, message)
                 if key not in found:
@@ -156,11 +172,11 @@ class SchemaValidator:
         """Whether the front matter passes the schema."""
         if self.fast is not None and self.fast.is_valid(front_matter):
             return True
-        return bool(self._validator.is_valid(front_matter))
+        return bool(self._full_validator().is_valid(front_matter))
 
     def full_is_valid(self, front_matter: Mapping[str, Any]) -> bool:
         """The full path's verdict alone (for the differential test)."""
-        return bool(self._validator.is_valid(front_matter))
+        return bool(self._full_validator().is_valid(front_matter))
 
     def _unknown_fields(self, document: SourceDocument) -> Iterator[Problem]:
         for path, key, known in _unknown_keys(document.front_matter, self.schema, ()):
@@ -322,8 +338,33 @@ def _route_to_python(
     return routed
 
 
+def is_date(instance: str) -> bool:
+    """jsonschema's ``date`` check, for strings (``jsonschema._format.is_date``)."""
+    try:
+        return bool(_DATE.fullmatch(instance) and dt.date.fromisoformat(instance))
+    except ValueError:
+        return False
+
+
+def is_date_time(instance: str) -> bool:
+    """jsonschema's ``date-time`` check, for strings (``jsonschema._format.is_datetime``)."""
+    return bool(validate_rfc3339(instance.upper()))
+
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
+_OWN_FORMATS: dict[str, Callable[[str], bool]] = {"date": is_date, "date-time": is_date_time}
+"""The formats a postmortem uses, checked as jsonschema checks them without importing it:
+a warm ``pmkb check`` with one changed file would spend a fifth of its time on that import.
+The differential tests hold these to jsonschema's own checker."""
+
+
 def _python_format(name: str, formats: dict[str, Callable[[str], bool]]) -> str:
     routed = f"pmkb-format:{name}"
+    if routed in formats:
+        return routed
+    if name in _OWN_FORMATS:
+        formats[routed] = _OWN_FORMATS[name]
+        return routed
     if routed not in formats:
         known = _format_checker().checkers.get(name)
         if known is None:  # the full path ignores a format it does not know
@@ -696,6 +737,8 @@ __all__ = [
     "compile_fast_validator",
     "cross_file_problems",
     "final_action_items_problems",
+    "is_date",
+    "is_date_time",
     "load_schema",
     "parse_timestamp",
     "timeline_problems",

@@ -1,0 +1,248 @@
+"""The per-file result cache of pmkb check: hits, misses, invalidation, corruption, deletion."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from kbtools import postmortem_text, write_kb
+from postmortem_kb import cache as cache_module
+from postmortem_kb.cache import CACHE_DIR_NAME, CACHE_FILE_NAME, ResultCache, open_cache
+from postmortem_kb.cli import main
+from postmortem_kb.knowledge_base import KnowledgeBase, load_knowledge_base
+from postmortem_kb.settings import Settings
+
+OLD = 1_600_000_000  # 2020: a file written long before it is read
+
+
+def make_kb(tmp_path: Path, files: dict[str, str]) -> Settings:
+    root = write_kb(tmp_path, files)
+    for path in (root / "postmortems").iterdir():
+        os.utime(path, (OLD, OLD))
+    return Settings(root=root, postmortems_dir=root / "postmortems")
+
+
+def check(settings: Settings) -> tuple[KnowledgeBase, ResultCache]:
+    """One pmkb check run: a fresh cache object, as a new process would open it."""
+    cache = open_cache(settings)
+    assert cache is not None
+    return load_knowledge_base(settings, cache=cache), cache
+
+
+def messages(knowledge_base: KnowledgeBase) -> list[str]:
+    return [str(problem) for problem in knowledge_base.problems]
+
+
+def fail_if_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a file was parsed again")
+
+    monkeypatch.setattr("postmortem_kb.knowledge_base.check_file", refuse)
+
+
+def test_a_second_run_answers_from_the_cache_with_the_same_problems(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = make_kb(
+        tmp_path,
+        {"a.md": postmortem_text(id="PM-1", severity="SEV9"), "b.md": postmortem_text(id="PM-2")},
+    )
+    first, cold = check(settings)
+    assert cold.misses == 2
+    assert (tmp_path / CACHE_DIR_NAME / CACHE_FILE_NAME).is_file()
+    fail_if_parsed(monkeypatch)
+    second, warm = check(settings)
+    assert warm.hits == 2
+    assert warm.misses == 0
+    assert messages(second) == messages(first)
+    assert any("severity: the text 'SEV9'" in message for message in messages(second))
+    assert second.files == first.files
+
+
+def test_a_changed_file_is_checked_again_and_only_it(tmp_path: Path) -> None:
+    settings = make_kb(
+        tmp_path, {"a.md": postmortem_text(id="PM-1"), "b.md": postmortem_text(id="PM-2")}
+    )
+    check(settings)
+    (tmp_path / "postmortems/b.md").write_text(postmortem_text(id="PM-2", status="Final"))
+    knowledge_base, cache = check(settings)
+    assert cache.misses == 1
+    assert cache.hits == 1
+    assert any("status: the text 'Final'" in message for message in messages(knowledge_base))
+
+
+def test_a_file_touched_without_a_change_is_found_by_its_hash(tmp_path: Path) -> None:
+    settings = make_kb(tmp_path, {"a.md": postmortem_text()})
+    check(settings)
+    os.utime(tmp_path / "postmortems/a.md", (OLD + 10, OLD + 10))
+    _, cache = check(settings)
+    assert (cache.hits, cache.misses) == (1, 0)
+
+
+def test_same_size_same_mtime_edit_of_a_fresh_file_is_not_missed(tmp_path: Path) -> None:
+    """A file written just before it was read gets no stat signature (as git's racy check)."""
+    settings = make_kb(tmp_path, {"a.md": postmortem_text(severity="SEV1")})
+    path = tmp_path / "postmortems/a.md"
+    os.utime(path, None)  # written now
+    check(settings)
+    before = path.stat()
+    path.write_text(postmortem_text(severity="SEV9"))  # same size
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    knowledge_base, cache = check(settings)
+    assert cache.misses == 1
+    assert any("SEV9" in message for message in messages(knowledge_base))
+
+
+def test_rules_across_files_run_again_over_cached_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = make_kb(
+        tmp_path,
+        {"a.md": postmortem_text(id="PM-1"), "b.md": postmortem_text(id="PM-2", related=["PM-1"])},
+    )
+    check(settings)
+    (tmp_path / "postmortems/a.md").write_text(postmortem_text(id="PM-2"))
+    knowledge_base, cache = check(settings)
+    assert cache.hits == 1
+    found = messages(knowledge_base)
+    # b.md came from the cache, yet both the duplicate id and its dangling link are reported.
+    assert any(m.startswith("postmortems/b.md:2: id: 'PM-2' is also the id of") for m in found)
+    assert any(m.startswith("postmortems/a.md:2: id: 'PM-2' is also the id of") for m in found)
+    assert any("postmortems/b.md" in m and "related[0]: 'PM-1' is not the id" in m for m in found)
+    fail_if_parsed(monkeypatch)
+    again, _ = check(settings)
+    assert messages(again) == found
+
+
+def test_cached_postmortems_are_built_on_demand(tmp_path: Path) -> None:
+    settings = make_kb(tmp_path, {"a.md": postmortem_text(id="PM-1")})
+    check(settings)
+    knowledge_base, _ = check(settings)
+    assert [pm.id for pm in knowledge_base.postmortems] == ["PM-1"]
+    assert "What Went Well" in knowledge_base.postmortems[0].source.body
+
+
+@pytest.mark.parametrize("change", ["source", "library", "schema", "settings"])
+def test_a_new_tool_version_schema_or_setting_invalidates_everything(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change: str
+) -> None:
+    settings = make_kb(tmp_path, {"a.md": postmortem_text()})
+    check(settings)
+    if change == "source":
+        monkeypatch.setattr(cache_module, "_source_fingerprint", lambda: "another version")
+    elif change == "library":
+        real = cache_module._installation
+        monkeypatch.setattr(
+            cache_module,
+            "_installation",
+            lambda name: "upgraded" if name == "jsonschema" else real(name),
+        )
+    elif change == "schema":
+        schema = json.loads(settings.schema_path.read_text())
+        schema["properties"]["title"]["maxLength"] = 20
+        custom = tmp_path / "schema.json"
+        custom.write_text(json.dumps(schema))
+        settings = Settings(
+            root=settings.root, postmortems_dir=settings.postmortems_dir, schema_path=custom
+        )
+    else:
+        settings = Settings(
+            root=settings.root,
+            postmortems_dir=settings.postmortems_dir,
+            severities=("SEV1", "SEV2", "SEV3"),
+        )
+    knowledge_base, cache = check(settings)
+    assert cache.misses == 1
+    if change == "schema":
+        assert any("title: is 58 characters long" in m for m in messages(knowledge_base))
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        b"",
+        b"not json at all\n",
+        b'{"format": 2, "key": "x"}\n',
+        b"\x00\xff garbage",
+        "cut short",
+        "wrong types",
+    ],
+)
+def test_a_corrupt_or_partial_cache_file_is_ignored(tmp_path: Path, damage: bytes | str) -> None:
+    settings = make_kb(tmp_path, {"a.md": postmortem_text(severity="SEV9")})
+    first, _ = check(settings)
+    stored = tmp_path / CACHE_DIR_NAME / CACHE_FILE_NAME
+    if damage == "cut short":
+        stored.write_bytes(stored.read_bytes()[:-40])
+    elif damage == "wrong types":
+        header, line = stored.read_bytes().splitlines()
+        item = json.loads(line)
+        item[4] = [["not a line", None, "x", "PM101", "error"]]
+        stored.write_bytes(header + b"\n" + json.dumps(item).encode() + b"\n")
+    else:
+        assert isinstance(damage, bytes)
+        stored.write_bytes(damage)
+    knowledge_base, cache = check(settings)
+    assert cache.misses == 1
+    assert messages(knowledge_base) == messages(first)
+    # and the next run has a good cache again
+    _, again = check(settings)
+    assert again.hits == 1
+
+
+def test_deleting_the_cache_folder_is_safe(tmp_path: Path) -> None:
+    settings = make_kb(tmp_path, {"a.md": postmortem_text(severity="SEV9")})
+    first, _ = check(settings)
+    shutil.rmtree(tmp_path / CACHE_DIR_NAME)
+    second, cache = check(settings)
+    assert cache.misses == 1
+    assert messages(second) == messages(first)
+
+
+def test_the_cache_folder_ignores_itself_and_leaves_no_temporary_file(tmp_path: Path) -> None:
+    settings = make_kb(tmp_path, {"a.md": postmortem_text()})
+    check(settings)
+    folder = tmp_path / CACHE_DIR_NAME
+    assert sorted(p.name for p in folder.iterdir()) == [
+        ".gitignore",
+        "CACHEDIR.TAG",
+        CACHE_FILE_NAME,
+    ]
+    assert (folder / ".gitignore").read_text().splitlines()[-1] == "*"
+
+
+def test_a_removed_file_leaves_the_cache(tmp_path: Path) -> None:
+    settings = make_kb(
+        tmp_path, {"a.md": postmortem_text(id="PM-1"), "b.md": postmortem_text(id="PM-2")}
+    )
+    check(settings)
+    (tmp_path / "postmortems/b.md").unlink()
+    check(settings)
+    stored = (tmp_path / CACHE_DIR_NAME / CACHE_FILE_NAME).read_text()
+    assert "postmortems/a.md" in stored
+    assert "postmortems/b.md" not in stored
+
+
+def test_an_unwritable_cache_folder_does_not_fail_the_check(tmp_path: Path) -> None:
+    settings = make_kb(tmp_path, {"a.md": postmortem_text()})
+    (tmp_path / CACHE_DIR_NAME).write_text("a file where the folder should be")
+    knowledge_base, _ = check(settings)
+    assert knowledge_base.errors == ()
+
+
+def test_pmkb_check_uses_the_cache_unless_told_not_to(tmp_path: Path) -> None:
+    root = write_kb(tmp_path, {"a.md": postmortem_text(severity="SEV9")})
+    config = str(root / "mkdocs.yml")
+    plain = CliRunner().invoke(main, ["check", "-f", config, "--no-cache"])
+    assert not (root / CACHE_DIR_NAME).exists()
+    cold = CliRunner().invoke(main, ["check", "-f", config])
+    warm = CliRunner().invoke(main, ["check", "-f", config])
+    assert (root / CACHE_DIR_NAME / CACHE_FILE_NAME).is_file()
+    assert plain.exit_code == cold.exit_code == warm.exit_code == 1
+    assert plain.output == cold.output == warm.output
+    assert "severity: the text 'SEV9'" in warm.output
