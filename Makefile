@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: site serve test lint bench clean
+.PHONY: site serve test lint bench bench-quick clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,9 +22,15 @@ serve: $(STAMP)  ## Preview the example knowledge base at http://127.0.0.1:8000/
 test: $(STAMP)  ## Run the whole test suite
 	$(BIN)/python -m pytest
 
+bench: $(STAMP)  ## Benchmark builds, check and serve; writes benchmarks/results.md (20+ min)
+	$(BIN)/python -m benchmarks
+
+bench-quick: $(STAMP)  ## A smoke test of the benchmark suite (small sizes, one repetition)
+	$(BIN)/python -m benchmarks --quick --output benchmarks/work/results-quick.md
+
 lint: $(STAMP)  ## ruff and mypy only
-	$(BIN)/ruff check plugins tests
-	$(BIN)/ruff format --check plugins tests
+	$(BIN)/ruff check plugins tests benchmarks
+	$(BIN)/ruff format --check plugins tests benchmarks
 	$(BIN)/mypy
 
 clean:

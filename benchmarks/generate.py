@@ -26,6 +26,8 @@ SEVERITY_WEIGHTS = (8, 22, 45, 25)
 FIRST_DAY = dt.date(2015, 1, 5)
 DAYS_PER_POSTMORTEM = 0.37
 """10,000 postmortems span about ten years, a few a week: a large company's pace."""
+RECENT = 90
+"""The newest postmortems (about a month) whose action items are all still open."""
 
 SERVICES = (
     "checkout",
@@ -504,7 +506,7 @@ def _draw(
     if same_cause and rng.random() < 0.3:
         chosen = rng.sample(same_cause, min(len(same_cause), rng.choice((1, 2))))
         related = [pm.id for pm in chosen]
-    users = rng.choice((0, 120, 800, 2400, 6200, 18400, 52000))
+    users = rng.choice((40, 120, 800, 2400, 6200, 18400, 52000))
     ending = rng.choice(
         (
             "Reverting the change",
@@ -531,7 +533,7 @@ def _draw(
         factors=rng.sample(FACTORS, rng.choice((1, 2, 2, 3, 4))),
         times=(started, detected, mitigated, resolved),
         with_timeline=status == "final" or rng.random() < 0.5,
-        items=_action_items(rng, index, date, services, build_date(count)),
+        items=_action_items(rng, index, date, services, recent=count - index <= RECENT),
         related=related,
         users=users,
         requests=users * rng.randrange(2, 9),
@@ -549,9 +551,13 @@ def _draw(
 
 
 def _action_items(
-    rng: random.Random, index: int, date: dt.date, services: list[str], build_day: dt.date
+    rng: random.Random, index: int, date: dt.date, services: list[str], *, recent: bool
 ) -> list[dict[str, str]]:
-    """Three to five specific items, the first one a ``prevent``; old open ones are overdue."""
+    """Two to four specific items, the first one a ``prevent``; old open ones are overdue.
+
+    The items of the ``RECENT`` newest postmortems are all still open; elsewhere the status
+    depends on the draw alone, so a postmortem reads the same whatever the size.
+    """
     kinds = [
         "prevent",
         *rng.sample(["detect", "mitigate", "document", "prevent"], rng.randrange(1, 4)),
@@ -560,7 +566,7 @@ def _action_items(
     for number, kind in enumerate(kinds):
         due = date + dt.timedelta(days=rng.choice((7, 14, 21, 30)))
         roll = rng.random()
-        if due >= build_day or roll < 0.08:
+        if recent or roll < 0.08:
             status = "todo" if roll < 0.6 else "in-progress"
         elif roll < 0.12:
             status = "wont-do"

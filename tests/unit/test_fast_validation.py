@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from benchmarks.generate import draw_postmortems
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from benchmarks.generate import draw_postmortems
 from kbtools import front_matter
 from postmortem_kb.loader import load_text
 from postmortem_kb.model import SourceDocument

@@ -1,0 +1,72 @@
+"""The benchmark's generated knowledge bases are valid, build, and stay the same for a seed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from benchmarks.generate import draw_postmortems, generate_knowledge_base, generate_plain_site
+from benchmarks.measure import run_measured
+from kbtools import build
+from postmortem_kb.cli import main
+
+
+def test_a_generated_knowledge_base_passes_check_and_builds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kb = generate_knowledge_base(tmp_path / "kb", 20, seed=3)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", kb.source_date_epoch)
+    result = CliRunner().invoke(main, ["check", "-f", str(kb.root / "mkdocs.yml"), "--no-cache"])
+    assert result.exit_code == 0, result.output
+    assert result.output.endswith("20 file(s) checked: 0 error(s), 0 other finding(s)\n")
+    site = build(kb.root, strict=True)
+    data = json.loads((site / "postmortems.json").read_text())
+    assert len(data["postmortems"]) == 20
+    severities = {pm["severity"] for pm in data["postmortems"]}
+    assert len(severities) >= 3
+    statuses = {pm["status"] for pm in data["postmortems"]}
+    assert statuses == {"final", "in-review", "draft"}
+    overdue = [
+        item
+        for pm in data["postmortems"]
+        for item in pm["action_items"]
+        if item["overdue_days"] is not None
+    ]
+    assert overdue, "some action items are overdue at the build date"
+    assert all(
+        any(item["type"] == "prevent" for item in pm["action_items"]) for pm in data["postmortems"]
+    )
+
+
+def test_the_plain_site_has_the_same_pages_without_front_matter(tmp_path: Path) -> None:
+    kb = generate_knowledge_base(tmp_path / "kb", 5)
+    plain = generate_plain_site(kb, tmp_path / "plain")
+    pages = sorted((plain / "docs/postmortems").iterdir())
+    assert [page.name for page in pages] == sorted(path.name for path in kb.files)
+    text = pages[0].read_text()
+    assert text.startswith("# ")
+    assert "\nid: " not in text
+    assert "not_in_nav" in (plain / "mkdocs.yml").read_text()
+    assert "- postmortems" not in (plain / "mkdocs.yml").read_text()
+
+
+def test_the_first_postmortems_do_not_depend_on_the_size() -> None:
+    small = draw_postmortems(120, seed=5)
+    large = draw_postmortems(200, seed=5)
+    # all but the newest, whose action items are still open at the smaller size
+    assert small[:30] == large[:30]
+    assert draw_postmortems(120, seed=6) != small
+
+
+def test_a_measured_run_reports_time_and_peak_memory(tmp_path: Path) -> None:
+    import sys
+
+    run = run_measured(
+        [sys.executable, "-c", "x = bytearray(50 * 1024 * 1024); print('done')"], tmp_path
+    )
+    assert run.output.strip() == "done"
+    assert run.max_rss_kib > 50 * 1024
+    assert run.wall >= run.cpu * 0.5 >= 0
