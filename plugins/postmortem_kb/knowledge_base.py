@@ -8,6 +8,7 @@ problem naming it: nothing is skipped silently.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import re
 import unicodedata
@@ -34,6 +35,7 @@ from postmortem_kb.validation import (
     load_schema,
     parse_timestamp,
     timeline_problems,
+    vocabulary_problems,
 )
 
 MARKDOWN_SUFFIXES = frozenset({".md", ".markdown", ".mdown", ".mkd", ".mkdn", ".mdwn"})
@@ -59,6 +61,28 @@ def slugify(text: str) -> str:
     """A URL-safe slug: lowercase ASCII letters, digits and single hyphens."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+
+
+MAX_VALUE_SLUG = 80
+
+
+def value_slug(value: str) -> str:
+    """The URL segment or anchor of a tag, service, category or severity level.
+
+    It is ``slugify(value)``, so two values that differ only in case or punctuation share it
+    (and are reported as a collision). It is never empty, never a reserved name and never
+    long: those cases get an underscore, which ``slugify`` never produces, so they cannot
+    collide with an ordinary slug.
+    """
+    slug = slugify(value)
+    digest = hashlib.sha256(value.encode("utf-8")).hexdigest()[:10]
+    if not slug:
+        return f"_{digest}"
+    if slug in RESERVED_SLUGS:
+        return f"{slug}_"
+    if len(slug) > MAX_VALUE_SLUG:
+        return f"{slug[: MAX_VALUE_SLUG - 11]}_{digest}"
+    return slug
 
 
 def page_slug(stem: str) -> str:
@@ -159,6 +183,15 @@ def load_knowledge_base(
         if not any(problem.level == "error" for problem in found):
             found.extend(timeline_problems(document))
             found.extend(final_action_items_problems(document))
+            found.extend(
+                vocabulary_problems(
+                    document,
+                    categories=settings.root_cause_categories,
+                    aliases=settings.taxonomy,
+                    services=settings.services,
+                    tags=settings.tags,
+                )
+            )
         problems.extend(found)
         if not any(problem.level == "error" for problem in found):
             valid.append(document)
@@ -240,7 +273,7 @@ def name_collisions(documents: Iterable[SourceDocument]) -> list[Problem]:
         for document in documents if isinstance(documents, list) else list(documents):
             values = document.front_matter.get(field_name) or []
             for value in values:
-                spellings.setdefault(slugify(value), {}).setdefault(value, document)
+                spellings.setdefault(value_slug(value), {}).setdefault(value, document)
         for slug, variants in sorted(spellings.items()):
             if len(variants) < 2:
                 continue

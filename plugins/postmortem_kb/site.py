@@ -13,7 +13,8 @@ from markupsafe import escape
 
 from postmortem_kb.analysis import derived_times, escalation_level, overdue_days
 from postmortem_kb.export import export_data, to_json
-from postmortem_kb.knowledge_base import KnowledgeBase
+from postmortem_kb.indexes import service_src_uri, severity_rank, tag_anchor
+from postmortem_kb.knowledge_base import KnowledgeBase, value_slug
 from postmortem_kb.model import Postmortem
 from postmortem_kb.rendering import Renderer, schema_fields
 from postmortem_kb.settings import Settings
@@ -40,14 +41,6 @@ class GeneratedPage:
     hidden_from_nav: bool = False
     nav_title: str | None = None
     nav_order: int = 0
-
-
-def severity_rank(severity: str, severities: tuple[str, ...]) -> int:
-    """1 for the worst level, up to 4; levels past the fourth share the fourth's colour."""
-    try:
-        return min(severities.index(severity) + 1, 4)
-    except ValueError:
-        return 4
 
 
 def postmortem_src_uri(postmortem: Postmortem) -> str:
@@ -81,6 +74,8 @@ def postmortem_page(
         severity_rank=severity_rank(postmortem.severity, settings.severities),
         items=items,
         related=related,
+        service_uri=lambda name: service_src_uri(value_slug(name)),
+        tag_anchor=tag_anchor,
         body=postmortem.source.body,
         today=today,
     )
@@ -88,7 +83,11 @@ def postmortem_page(
         src_uri=src_uri,
         content=content,
         # MkDocs and Material print a page's title as HTML; the title must arrive escaped.
-        meta={"title": str(escape(postmortem.title)), "tags": list(postmortem.tags)},
+        meta={
+            "title": str(escape(postmortem.title)),
+            # Material's search and tags plugins print tags as HTML too.
+            "tags": [str(escape(tag)) for tag in postmortem.tags],
+        },
         source_path=postmortem.source.abs_path,
         hidden_from_nav=True,
     )
@@ -109,6 +108,9 @@ def generate_site(
     format_page: bool = True,
 ) -> list[GeneratedPage]:
     """Every page and file the plugin adds to the site, in a stable order."""
+    # browse builds GeneratedPage objects, so it imports this module: import it late.
+    from postmortem_kb.browse import browse_pages
+
     postmortems = knowledge_base.postmortems
     by_id = {pm.id: pm for pm in postmortems}
     pages = [postmortem_page(pm, by_id, settings, renderer, today) for pm in postmortems]
@@ -124,6 +126,7 @@ def generate_site(
                 ),
             )
         )
+    pages.extend(browse_pages(knowledge_base.postmortems, settings, renderer, today))
     data = export_data(postmortems, today, settings.taxonomy, settings.recurring_threshold)
     pages.append(GeneratedPage("postmortems.json", to_json(data)))
     pages.append(GeneratedPage("assets/pmkb.css", stylesheet()))
