@@ -45,3 +45,16 @@ def test_init_creates_a_knowledge_base_that_builds(tmp_path: Path) -> None:
     assert len(data["postmortems"]) == 1
     again = CliRunner().invoke(main, ["init", str(target)])
     assert again.exit_code == 2
+
+
+def test_check_reports_values_outside_the_vocabularies(tmp_path: Path) -> None:
+    root = write_kb(
+        tmp_path,
+        {"a.md": postmortem_text(services=["checkout", "check-out"])},
+        options={"services": ["checkout", "orders-db"]},
+    )
+    result = CliRunner().invoke(main, ["check", "-f", str(root / "mkdocs.yml")])
+    assert (
+        "postmortems/a.md:10: services[1]: 'check-out' is not in the services vocabulary; "
+        "did you mean 'checkout'?"
+    ) in result.output
