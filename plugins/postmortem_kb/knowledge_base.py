@@ -78,17 +78,15 @@ def value_slug(value: str) -> str:
     """The URL segment or anchor of a tag, service, category or severity level.
 
     It is ``slugify(value)``, so two values that differ only in case or punctuation share it
-    (and are reported as a collision). It is never empty, never a reserved name and never
-    long: those cases get an underscore, which ``slugify`` never produces, so they cannot
-    collide with an ordinary slug.
+    (and are reported as a collision), except that it is never a reserved name (``index``
+    would be the folder's own index page) and never long. Those cases get an underscore,
+    which ``slugify`` never produces, so they cannot collide with an ordinary slug.
     """
     slug = slugify(value)
-    digest = hashlib.sha256(value.encode("utf-8")).hexdigest()[:10]
-    if not slug:
-        return f"_{digest}"
     if slug in RESERVED_SLUGS:
         return f"{slug}_"
     if len(slug) > MAX_VALUE_SLUG:
+        digest = hashlib.sha256(value.encode("utf-8")).hexdigest()[:10]
         return f"{slug[: MAX_VALUE_SLUG - 11]}_{digest}"
     return slug
 

@@ -31,8 +31,8 @@ def hostile_kb(root: Path, options: dict[str, object] | None = None) -> Path:
             id="PM-EVIL",
             title=TITLE,
             summary=SUMMARY,
-            services=["c++ api", "checkout"],
-            tags=["a.b_c+d", "database"],
+            services=["c++ api", "checkout", "Zahlungen (EU)/Karten", "日本"],
+            tags=["a.b_c+d", "database", "Ünïcödé tag"],
             root_causes=[{"category": "deploy-process", "description": "<script>x</script>"}],
             action_items=[item],
         ),
@@ -49,6 +49,8 @@ def hostile_kb(root: Path, options: dict[str, object] | None = None) -> Path:
             "c++ api": {"owner": OWNER, "tier": "<i>1</i>", "description": DESCRIPTION},
             "checkout": None,
             "orders-db": None,
+            "Zahlungen (EU)/Karten": None,
+            "日本": None,
         }
     }
     root = write_kb(root, files, options=options)
@@ -104,6 +106,23 @@ def test_hostile_values_are_text_on_every_page(
     summary = postmortem.select_one(".pmkb-summary")
     assert summary is not None and " ".join(SUMMARY.split()) == summary.get_text()
     assert postmortem.select_one("title").get_text().startswith(TITLE)  # type: ignore[union-attr]
+
+    # Every link to a service page or a tag anchor resolves, whatever the name's script.
+    from urllib.parse import unquote, urljoin
+
+    for path in (site / "postmortems/evil/index.html", site / "services/index.html"):
+        soup = BeautifulSoup(path.read_text("utf-8"), "html.parser")
+        base = "/" + path.parent.relative_to(site).as_posix() + "/"
+        links = soup.select("a.pmkb-chip--service, nav.md-tags a.md-tag, tr[data-service] a")
+        assert len(links) >= 4
+        for link in links:
+            target, _, fragment = urljoin(base, str(link["href"])).partition("#")
+            html_file = site / unquote(target).lstrip("/") / "index.html"
+            assert html_file.is_file(), link
+            if fragment:
+                anchors = BeautifulSoup(html_file.read_text("utf-8"), "html.parser")
+                assert anchors.find(id=unquote(fragment)) is not None, link
+    assert (site / "services/zahlungen-eu-karten/index.html").is_file()
 
     # The search index holds text, never markup.
     search = json.loads((site / "search/search_index.json").read_text())
