@@ -103,3 +103,14 @@ def test_the_title_is_escaped_in_its_attribute() -> None:
 )
 def test_duration_axes_use_a_readable_unit(values: list[float | None], unit: str) -> None:
     assert duration_unit(values)[0] == unit
+
+
+@pytest.mark.parametrize("lines", [False, True])
+def test_a_chart_without_any_known_value_still_draws(lines: bool) -> None:
+    nothing = Series("median", [None], "chart-1")
+    svg = duration_panels(
+        "no-data", "Durations", ["2024-Q1"], [("detect", nothing, nothing)] * 4, lines=lines
+    )
+    assert ET.fromstring(svg).get("aria-label") == "Durations"
+    empty = bar_chart("no-rate", "Rate", ["2024-Q1"], [Series("rate", [None], "chart-1")])
+    assert "2024-Q1" in empty
