@@ -28,6 +28,7 @@ from postmortem_kb.model import Postmortem
 from postmortem_kb.rendering import Renderer
 from postmortem_kb.settings import Settings
 from postmortem_kb.site import GeneratedPage, postmortem_src_uri
+from postmortem_kb.tracking import ACTION_ITEMS_PAGE
 
 POSTMORTEMS_URI = "postmortems/index.md"
 TAGS_URI = "tags/index.md"
@@ -70,6 +71,7 @@ def template_helpers(settings: Settings) -> dict[str, Any]:
             "severity": SEVERITY_URI,
             "services": SERVICES_URI,
             "root_causes": ROOT_CAUSES_URI,
+            "action_items": ACTION_ITEMS_PAGE,
         },
     }
 

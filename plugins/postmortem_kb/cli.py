@@ -75,7 +75,11 @@ def export(config_file: str) -> None:
             click.echo(str(problem), err=True)
         sys.exit(EXIT_PROBLEMS)
     data = export_data(
-        knowledge_base.postmortems, today, settings.taxonomy, settings.recurring_threshold
+        knowledge_base.postmortems,
+        today,
+        settings.taxonomy,
+        settings.recurring_threshold,
+        severities=settings.severities,
     )
     click.echo(to_json(data), nl=False)
 

@@ -59,6 +59,9 @@ class PostmortemsConfig(base.Config):
     format_page = c.Type(bool, default=True)
     """Generate ``format.md``, the field reference, from the schema in use."""
 
+    feed_entries = c.Type(int, default=50)
+    """How many of the newest postmortems ``feed.xml`` carries."""
+
 
 def taxonomy_aliases(taxonomy: dict[str, Any]) -> dict[str, str]:
     """Alias to canonical category, from ``{canonical: [aliases]}``.
@@ -167,6 +170,8 @@ def settings_from_options(options: PostmortemsConfig, config_file: Path) -> Sett
         raise ConfigurationError("recurring_threshold must be 1 or more")
     if options.max_file_bytes < 1:
         raise ConfigurationError("max_file_bytes must be 1 or more")
+    if options.feed_entries < 1:
+        raise ConfigurationError("feed_entries must be 1 or more")
     if not options.severities:
         raise ConfigurationError("severities must list at least one level")
     severity_slugs: dict[str, str] = {}
@@ -197,6 +202,7 @@ def settings_from_options(options: PostmortemsConfig, config_file: Path) -> Sett
         tags=tag_vocabulary(options.tags),
         rule_levels=rules,
         templates_dir=(root / options.templates_dir).resolve() if options.templates_dir else None,
+        feed_entries=options.feed_entries,
     )
 
 

@@ -46,6 +46,7 @@ class Settings:
         tags: the tags vocabulary; ``None`` accepts any tag.
         rule_levels: a level (``error``, ``warning``, ``notice``, ``off``) per rule code.
         templates_dir: a folder of templates that override the package's own.
+        feed_entries: how many of the newest postmortems ``feed.xml`` carries.
     """
 
     root: Path
@@ -60,6 +61,7 @@ class Settings:
     tags: frozenset[str] | None = None
     rule_levels: Mapping[str, str] = field(default_factory=dict)
     templates_dir: Path | None = None
+    feed_entries: int = 50
 
     def display_path(self, path: Path) -> str:
         """A file's path as messages show it: relative to the root, with forward slashes."""

@@ -266,6 +266,8 @@ def test_an_explicit_nav_keeps_its_entries_and_gets_the_rest(
         "Severity",
         "Services",
         "Recurring root causes",
+        "Action items",
+        "Metrics",
         "Guide",
         "By tag",
     ]
@@ -284,6 +286,8 @@ def test_an_existing_browse_section_receives_the_missing_pages(
         "Tags",
         "Severity",
         "Recurring root causes",
+        "Action items",
+        "Metrics",
     ]
 
 
@@ -378,7 +382,7 @@ def test_home_page_markers(tmp_path: Path, fixed_date: None) -> None:
     site = build(root, strict=True)
     soup = page(site, "")
     assert row_ids(article(soup).find_all("table")) == ["PM-4", "PM-3"]
-    counts = soup.select_one(".pmkb-counts")
+    counts = soup.select_one(".pmkb-headline")
     assert counts is not None
     text = " ".join(counts.get_text(" ").split())
     assert text == (

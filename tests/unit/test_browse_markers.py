@@ -35,7 +35,7 @@ def test_latest_lists_the_most_recent_postmortems_linked_from_the_page() -> None
 def test_latest_defaults_to_ten_and_counts_show_every_level() -> None:
     assert replaced("<!-- postmortems:latest -->").count('data-pm-id="') == 5
     counts = replaced("<!--postmortems:counts-->")
-    assert 'class="pmkb-counts"' in counts
+    assert 'class="pmkb-headline"' in counts
     assert "<strong>5</strong> SEV1" in counts and "<strong>0</strong> SEV4" in counts
 
 
