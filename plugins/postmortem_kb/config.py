@@ -9,6 +9,7 @@ from mkdocs.config import base
 from mkdocs.config import config_options as c
 
 from postmortem_kb.model import DEFAULT_SEVERITIES
+from postmortem_kb.rules import check_rule_levels
 from postmortem_kb.settings import ConfigurationError, Settings, packaged_schema_path
 
 PLUGIN_NAME = "postmortems"
@@ -37,7 +38,7 @@ class PostmortemsConfig(base.Config):
     """Canonical root cause categories, each with its aliases: ``{database: [db-outage]}``."""
 
     rules = c.Type(dict, default={})
-    """A level per rule code: ``{PM301: off, PM401: error}``."""
+    """A level per rule code: ``{PM301: off, PM401: error}`` (error, warning, notice, off)."""
 
     templates_dir = c.Optional(c.Type(str))
     """A folder of templates that override the package's own, relative to ``mkdocs.yml``."""
@@ -85,13 +86,7 @@ def settings_from_options(options: PostmortemsConfig, config_file: Path) -> Sett
         raise ConfigurationError("max_file_bytes must be 1 or more")
     if not options.severities:
         raise ConfigurationError("severities must list at least one level")
-    rules = {}
-    for code, level in options.rules.items():
-        if level not in ("error", "warning", "notice", "off"):
-            raise ConfigurationError(
-                f"rules: {code}: {level!r} is not one of error, warning, notice, off"
-            )
-        rules[str(code)] = str(level)
+    rules = check_rule_levels(options.rules)
     return Settings(
         root=root,
         postmortems_dir=(root / options.postmortems_dir).resolve(),
