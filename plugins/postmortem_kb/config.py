@@ -8,9 +8,15 @@ from typing import Any
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 
+from postmortem_kb.authoring import check_id_format
 from postmortem_kb.model import DEFAULT_SEVERITIES
 from postmortem_kb.rules import check_rule_levels
-from postmortem_kb.settings import ConfigurationError, Settings, packaged_schema_path
+from postmortem_kb.settings import (
+    DEFAULT_ID_FORMAT,
+    ConfigurationError,
+    Settings,
+    packaged_schema_path,
+)
 
 PLUGIN_NAME = "postmortems"
 
@@ -45,6 +51,10 @@ class PostmortemsConfig(base.Config):
 
     format_page = c.Type(bool, default=True)
     """Generate ``format.md``, the field reference, from the schema in use."""
+
+    id_format = c.Type(str, default=DEFAULT_ID_FORMAT)
+    """How ``pmkb new`` spells the next id: ``{YYYY}`` is the incident's year, ``{NNN}`` the
+    next free number with at least as many digits as N's."""
 
 
 def taxonomy_aliases(taxonomy: dict[str, Any]) -> dict[str, str]:
@@ -87,6 +97,7 @@ def settings_from_options(options: PostmortemsConfig, config_file: Path) -> Sett
     if not options.severities:
         raise ConfigurationError("severities must list at least one level")
     rules = check_rule_levels(options.rules)
+    check_id_format(options.id_format)
     return Settings(
         root=root,
         postmortems_dir=(root / options.postmortems_dir).resolve(),
@@ -97,6 +108,7 @@ def settings_from_options(options: PostmortemsConfig, config_file: Path) -> Sett
         taxonomy=taxonomy_aliases(options.taxonomy),
         rule_levels=rules,
         templates_dir=(root / options.templates_dir).resolve() if options.templates_dir else None,
+        id_format=options.id_format,
     )
 
 

@@ -199,7 +199,7 @@ RULES: tuple[Rule, ...] = (
         "no-prevent-item",
         "warning",
         "An in-review or final postmortem has at least one action item of type `prevent`.",
-        "Add the item that stops this class of incident, or explain in the body why none can.",
+        "Add the change that stops this class of incident, with `type: prevent`.",
     ),
     Rule(
         "PM402",
