@@ -9,6 +9,7 @@ the configured ones are applied afterwards, in one place.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -47,51 +48,80 @@ _MISTAKE = (
     r"|made\s+(?:a|an)\s+(?:mistake|error)|mistakenly|accidentally|wrongly|carelessly)"
 )
 
+_MISTAKE_KEYWORDS = (
+    "forgot",
+    "neglected",
+    "overlooked",
+    "ignored",
+    "broke",
+    "missed",
+    "messed",
+    "screwed",
+    "botched",
+    "did",
+    "made",
+    "mistaken",
+    "accidental",
+    "wrongly",
+    "careless",
+)
+
 
 @dataclass(frozen=True)
 class BlamePattern:
-    """A blaming phrase and the systemic rewrite to suggest instead."""
+    """A blaming phrase and the systemic rewrite to suggest instead.
+
+    Attributes:
+        pattern: what to find.
+        keywords: lowercase words one of which every match contains; a line without any is
+            skipped without running the pattern, which keeps the rule cheap on long bodies.
+        rewrite: the suggestion.
+    """
 
     pattern: re.Pattern[str]
-    label: str
+    keywords: tuple[str, ...]
     rewrite: str
 
 
 BLAME_PATTERNS: tuple[BlamePattern, ...] = (
     BlamePattern(
         re.compile(r"\b(?:human|operator|engineer|developer|pilot)[ -]errors?\b", re.IGNORECASE),
-        "{match}",
+        ("error",),
         "describe the action, then what let it cause harm, e.g. "
         "'the deploy tool accepted a config that no check had validated'",
     ),
     BlamePattern(
         re.compile(r"\bshould(?:'ve|\s+have|\s+not\s+have|n't\s+have)\b", re.IGNORECASE),
-        "{match}",
+        ("should",),
         "say what was missing instead, e.g. 'no alert fires for this condition' or "
         "'the runbook did not cover this case'",
     ),
     BlamePattern(
         re.compile(rf"(?<![\w@-]){_PERSON}{_FILLER}\s+failed\s+to\b", re.IGNORECASE),
-        "{match}",
+        ("failed",),
         "say what the system lacked, e.g. 'nothing tracked the certificate's expiry date'",
     ),
     BlamePattern(
         re.compile(r"\b(?:careless(?:ly|ness)?|negligen(?:t|tly|ce))\b", re.IGNORECASE),
-        "{match}",
+        ("careless", "negligen"),
         "describe the change and the safeguard that was missing, e.g. "
         "'a change to the DNS zone that the pipeline applied without review'",
     ),
     BlamePattern(
         re.compile(r"\bwho\s+(?:broke|caused|messed\s+up|screwed\s+up)\b", re.IGNORECASE),
-        "{match}",
+        ("who",),
         "ask what happened instead, e.g. 'what changed before the build broke?'",
     ),
     BlamePattern(
         re.compile(rf"(?<![\w@-]){_PERSON}{_FILLER}\s+{_MISTAKE}\b", re.IGNORECASE),
-        "{match}",
+        _MISTAKE_KEYWORDS,
         "make the system the subject: say what allowed it, e.g. 'the deploy went out with no "
         "test gate', not who did it",
     ),
+)
+
+_BLAME_KEYWORDS = re.compile(
+    "|".join(sorted({keyword for blame in BLAME_PATTERNS for keyword in blame.keywords}))
 )
 
 BLAME_CATEGORY = re.compile(
@@ -145,7 +175,12 @@ _NOUN_ENDINGS = ("ing", "tion", "sion", "ment", "ness", "ity", "ance", "ence", "
 
 def blame_findings(text: str) -> Iterator[tuple[str, str]]:
     """The blaming phrases in a text, each with its suggested rewrite."""
+    hits = set(_BLAME_KEYWORDS.findall(text.lower()))
+    if not hits:
+        return
     for blame in BLAME_PATTERNS:
+        if hits.isdisjoint(blame.keywords):
+            continue
         for match in blame.pattern.finditer(text):
             yield " ".join(match.group().split()), blame.rewrite
 
@@ -262,13 +297,14 @@ FULL_FORM_LEVELS = 2
 """The full form is required for the this many worst severities (SEV1 and SEV2 by default)."""
 
 
-def section_of(key: str) -> set[str]:
+@functools.lru_cache(maxsize=4096)
+def section_of(key: str) -> frozenset[str]:
     """The sections a normalised heading names (``summary`` is also the quick form's first)."""
-    return {
+    return frozenset(
         section
         for section, names in SECTION_NAMES.items()
         if any(key == name or key.startswith(name + " ") for name in names)
-    }
+    )
 
 
 # --- The rules ------------------------------------------------------------------------------

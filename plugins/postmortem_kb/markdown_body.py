@@ -87,6 +87,8 @@ def heading_key(text: str) -> str:
 
 def _blank_comments(line: str, in_comment: bool) -> tuple[str, bool]:
     """Blank out the parts of a line inside HTML comments; say whether one is still open."""
+    if not in_comment and "<!--" not in line:
+        return line, False
     out: list[str] = []
     position = 0
     while position < len(line):
@@ -110,6 +112,8 @@ def _blank_comments(line: str, in_comment: bool) -> tuple[str, bool]:
 
 
 def _blank_code_spans(line: str) -> str:
+    if "`" not in line:
+        return line
     return _CODE_SPAN.sub(lambda match: " " * len(match.group()), line)
 
 
