@@ -596,6 +596,24 @@ def deadlines(pm: Postmortem, context: LintContext) -> Iterator[Problem]:
             )
 
 
+_PLACEHOLDER = re.compile(r"\bTODO\b")
+
+
+def placeholders(pm: Postmortem, context: LintContext) -> Iterator[Problem]:
+    """PM411: a template placeholder left in a postmortem that is no longer a draft."""
+    if pm.status == "draft":
+        return
+    message = (
+        f"'TODO' is left in a postmortem that is {pm.status}: replace the placeholder with the "
+        "text it stands for"
+    )
+    if _PLACEHOLDER.search(pm.summary):
+        yield _problem(pm, ("summary",), message, "PM411")
+    for line in context.body.lines:
+        if not line.in_code and _PLACEHOLDER.search(line.text):
+            yield _problem(pm, (), message, "PM411", line=line.number)
+
+
 POSTMORTEM_RULES = (
     blame_language,
     blame_categories,
@@ -606,6 +624,7 @@ POSTMORTEM_RULES = (
     sections,
     status_gates,
     deadlines,
+    placeholders,
 )
 
 

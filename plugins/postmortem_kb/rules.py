@@ -273,6 +273,14 @@ RULES: tuple[Rule, ...] = (
         "Close the review and set `status: final`.",
     ),
     Rule(
+        "PM411",
+        "placeholder",
+        "warning",
+        "An in-review or final postmortem has no `TODO` left in its summary or body (outside "
+        "code and HTML comments), such as the placeholder `pmkb new` writes.",
+        "Replace the placeholder with the text it stands for.",
+    ),
+    Rule(
         "PM501",
         "recurrence",
         "notice",

@@ -417,6 +417,26 @@ def test_a_review_older_than_seven_days() -> None:
     assert lint(today=dt.date(2025, 1, 1)) == []  # final: no deadline
 
 
+# --- PM411 placeholders ---------------------------------------------------------------------
+
+
+def test_a_placeholder_left_after_the_draft() -> None:
+    summary = "TODO: one paragraph: what happened, when, how bad, and how it ended."
+    body = FULL_BODY.replace("The rollback took four minutes.", "TODO list the good parts")
+    found = lint(summary=summary, body=body, status="in-review")
+    assert [(p.code, p.field) for p in found] == [("PM411", "summary"), ("PM411", None)]
+    assert found[0].message == (
+        "'TODO' is left in a postmortem that is in-review: replace the placeholder with the "
+        "text it stands for"
+    )
+    assert found[1].line == postmortem(body).source.body_line + body.split("\n").index(
+        "- TODO list the good parts"
+    )
+    assert lint(summary=summary, body=body, status="draft") == []
+    in_code = FULL_BODY.replace("Query counts", "`TODO` markers and <!-- TODO --> and Query counts")
+    assert lint(body=in_code) == []
+
+
 # --- PM501 recurrence -----------------------------------------------------------------------
 
 
