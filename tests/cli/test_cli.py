@@ -428,13 +428,14 @@ def test_new_accepts_a_severity_in_any_case(tmp_path: Path) -> None:
 
 def test_new_refuses_values_the_schema_refuses(tmp_path: Path) -> None:
     root = write_kb(tmp_path, {})
-    result = run(root, "new", "Slow", "--severity", "SEV3", "--service", "a/b", "--tag", "ok")
+    result = run(root, "new", "Slow", "--severity", "SEV3", "--service", "<b>x", "--tag", "ok")
     assert result.exit_code == 2
     assert (
-        "Error: Invalid value for --service: 'a/b' must start with a letter or digit and use only "
-        "letters, digits, spaces, '.', '_', '+' and '-' (64 characters at most)"
+        "Error: Invalid value for --service: '<b>x' must be at most 64 characters, not start "
+        "with a space, and contain no quotes, angle brackets, backslashes or control characters"
     ) in result.output
     assert run(root, "new", " ", "--severity", "SEV3", "--service", "x").exit_code == 2
+    assert list((root / "postmortems").iterdir()) == []
 
 
 def test_new_uses_the_configured_id_format_and_templates(tmp_path: Path) -> None:
