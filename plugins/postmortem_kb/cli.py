@@ -205,7 +205,11 @@ def export(output_format: str, config_file: str) -> None:
         click.echo(to_csv(knowledge_base.postmortems, today, settings.taxonomy), nl=False)
         return
     data = export_data(
-        knowledge_base.postmortems, today, settings.taxonomy, settings.recurring_threshold
+        knowledge_base.postmortems,
+        today,
+        settings.taxonomy,
+        settings.recurring_threshold,
+        severities=settings.severities,
     )
     click.echo(to_json(data), nl=False)
 

@@ -56,6 +56,9 @@ class PostmortemsConfig(base.Config):
     """How ``pmkb new`` spells the next id: ``{YYYY}`` is the incident's year, ``{NNN}`` the
     next free number with at least as many digits as N's."""
 
+    feed_entries = c.Type(int, default=50)
+    """How many of the newest postmortems ``feed.xml`` carries."""
+
 
 def taxonomy_aliases(taxonomy: dict[str, Any]) -> dict[str, str]:
     """Alias to canonical category, from ``{canonical: [aliases]}``.
@@ -94,6 +97,8 @@ def settings_from_options(options: PostmortemsConfig, config_file: Path) -> Sett
         raise ConfigurationError("recurring_threshold must be 1 or more")
     if options.max_file_bytes < 1:
         raise ConfigurationError("max_file_bytes must be 1 or more")
+    if options.feed_entries < 1:
+        raise ConfigurationError("feed_entries must be 1 or more")
     if not options.severities:
         raise ConfigurationError("severities must list at least one level")
     rules = check_rule_levels(options.rules)
@@ -109,6 +114,7 @@ def settings_from_options(options: PostmortemsConfig, config_file: Path) -> Sett
         rule_levels=rules,
         templates_dir=(root / options.templates_dir).resolve() if options.templates_dir else None,
         id_format=options.id_format,
+        feed_entries=options.feed_entries,
     )
 
 

@@ -45,6 +45,7 @@ class Settings:
         templates_dir: a folder of templates that override the package's own.
         id_format: how ``pmkb new`` spells a new id: ``{YYYY}`` the incident's year, ``{NNN}``
             the next free number (as many digits as N's, at least).
+        feed_entries: how many of the newest postmortems ``feed.xml`` carries.
     """
 
     root: Path
@@ -57,6 +58,7 @@ class Settings:
     rule_levels: Mapping[str, str] = field(default_factory=dict)
     templates_dir: Path | None = None
     id_format: str = DEFAULT_ID_FORMAT
+    feed_entries: int = 50
 
     def display_path(self, path: Path) -> str:
         """A file's path as messages show it: relative to the root, with forward slashes."""
