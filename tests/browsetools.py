@@ -108,7 +108,10 @@ def generated_postmortems(count: int, seed: int = 7) -> dict[str, str]:
             "services": rng.sample(SERVICES, rng.randint(1, 3)),
             "tags": rng.sample(TAGS, rng.randint(0, 3)) or None,
         }
-        if rng.random() < 0.2:
+        # A final postmortem must say when it started, was detected and was mitigated (a
+        # lint rule); the others may lack any timestamp, and any may lack `resolved`.
+        final = status == "final"
+        if not final and rng.random() < 0.3:
             overrides["timeline"] = None
         else:
             minutes = [rng.randint(1, 90), rng.randint(5, 300), rng.randint(10, 3000)]
@@ -117,7 +120,7 @@ def generated_postmortems(count: int, seed: int = 7) -> dict[str, str]:
             mitigated = detected + dt.timedelta(minutes=minutes[1])
             resolved = mitigated + dt.timedelta(minutes=minutes[2])
             timeline = {"started": started.isoformat().replace("+00:00", "Z")}
-            if rng.random() < 0.8:
+            if final or rng.random() < 0.7:
                 timeline["detected"] = detected.isoformat().replace("+00:00", "Z")
                 timeline["mitigated"] = mitigated.isoformat().replace("+00:00", "Z")
                 if rng.random() < 0.8:
@@ -136,8 +139,10 @@ def generated_postmortems(count: int, seed: int = 7) -> dict[str, str]:
                 due = date + dt.timedelta(days=rng.randint(7, 120))
                 items.append(
                     {
-                        "action": f"Follow-up {index} of incident {number}",
-                        "type": rng.choice(("prevent", "detect", "mitigate", "document")),
+                        "action": f"Add safeguard {index} against a repeat of incident {number}",
+                        "type": "prevent"
+                        if index == 0
+                        else rng.choice(("prevent", "detect", "mitigate", "document")),
                         "owner": "@team",
                         "due": due.isoformat(),
                         "status": rng.choice(("todo", "in-progress", "done", "done", "wont-do")),

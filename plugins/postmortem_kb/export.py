@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
-from postmortem_kb.analysis import derived_times, overdue_days, recurring_root_causes
+from postmortem_kb.analysis import (
+    canonical_category,
+    derived_times,
+    overdue_days,
+    recurring_root_causes,
+)
 from postmortem_kb.metrics import (
     MEASURES,
     action_items_summary,
@@ -79,3 +86,117 @@ def to_json(data: Mapping[str, Any]) -> str:
     text = json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False)
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     return text + "\n"
+
+
+CSV_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("id", "the postmortem's id"),
+    ("title", "its title"),
+    ("date", "the day the incident began (YYYY-MM-DD)"),
+    ("severity", "its severity"),
+    ("status", "draft, in-review or final"),
+    ("services", "the services, separated by '; '"),
+    ("tags", "the tags, separated by '; '"),
+    ("authors", "the authors, separated by '; '"),
+    ("reviewers", "the reviewers, separated by '; '"),
+    ("incident", "the incident's id in an external tracker"),
+    ("started", "timeline.started in UTC (YYYY-MM-DDTHH:MM:SSZ)"),
+    ("detected", "timeline.detected in UTC"),
+    ("mitigated", "timeline.mitigated in UTC"),
+    ("resolved", "timeline.resolved in UTC"),
+    ("time_to_detect_minutes", "detected - started, whole minutes"),
+    ("time_to_mitigate_minutes", "mitigated - detected"),
+    ("time_to_resolve_minutes", "resolved - detected"),
+    ("impact_duration_minutes", "mitigated - started"),
+    ("users_affected", "impact.users_affected"),
+    ("requests_failed", "impact.requests_failed"),
+    ("revenue_usd", "impact.revenue_usd"),
+    ("data_loss", "impact.data_loss: true or false"),
+    ("sla_breach", "impact.sla_breach: true or false"),
+    ("root_causes", "the root cause categories after the taxonomy, separated by '; '"),
+    ("action_items", "how many action items"),
+    ("action_items_open", "how many are todo or in-progress"),
+    ("action_items_overdue", "how many open ones are past their due date on the build date"),
+    ("related", "the related ids, separated by '; '"),
+    ("url", "the page's URL relative to the site root"),
+    ("summary", "the summary"),
+)
+"""The columns of ``pmkb export --format csv``, in order, with what each holds. A missing
+value is an empty cell; a figure that cannot be derived is empty, never zero."""
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+"""A spreadsheet may run a cell that starts with one of these as a formula."""
+
+
+def csv_text_cell(value: str) -> str:
+    """A text cell that no spreadsheet runs as a formula: a leading ``'`` when it could be one."""
+    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
+
+
+def _utc(value: dt.datetime | None) -> str:
+    if value is None:
+        return ""
+    return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    return csv_text_cell(str(value))
+
+
+def csv_row(postmortem: Postmortem, today: dt.date, taxonomy: Mapping[str, str]) -> list[str]:
+    """One postmortem as a CSV row, in the order of ``CSV_COLUMNS``."""
+    times = derived_times(postmortem)
+    impact = postmortem.impact
+    timeline = postmortem.timeline
+    categories = dict.fromkeys(
+        canonical_category(cause.category, taxonomy) for cause in postmortem.root_causes
+    )
+    items = postmortem.action_items
+    values: list[object] = [
+        postmortem.id,
+        postmortem.title,
+        postmortem.date.isoformat(),
+        postmortem.severity,
+        postmortem.status,
+        "; ".join(postmortem.services),
+        "; ".join(postmortem.tags),
+        "; ".join(postmortem.authors),
+        "; ".join(postmortem.reviewers),
+        postmortem.incident,
+        _utc(timeline.started),
+        _utc(timeline.detected),
+        _utc(timeline.mitigated),
+        _utc(timeline.resolved),
+        times.time_to_detect_minutes,
+        times.time_to_mitigate_minutes,
+        times.time_to_resolve_minutes,
+        times.impact_duration_minutes,
+        impact.users_affected,
+        impact.requests_failed,
+        impact.revenue_usd,
+        impact.data_loss,
+        impact.sla_breach,
+        "; ".join(categories),
+        len(items),
+        sum(1 for item in items if item.is_open),
+        sum(1 for item in items if overdue_days(item, today) is not None),
+        "; ".join(postmortem.related),
+        postmortem.url,
+        postmortem.summary.strip(),
+    ]
+    return [_cell(value) for value in values]
+
+
+def to_csv(postmortems: Sequence[Postmortem], today: dt.date, taxonomy: Mapping[str, str]) -> str:
+    """Every postmortem as CSV (RFC 4180: CRLF line ends, quotes where needed), newest first."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([name for name, _ in CSV_COLUMNS])
+    for postmortem in postmortems:
+        writer.writerow(csv_row(postmortem, today, taxonomy))
+    return buffer.getvalue()

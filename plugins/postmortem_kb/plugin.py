@@ -90,7 +90,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         """Load and validate every postmortem, then add their pages and the generated ones."""
         assert self.settings is not None and self.validator is not None and self.today
         try:
-            knowledge_base = load_knowledge_base(self.settings, self.validator)
+            knowledge_base = load_knowledge_base(self.settings, self.validator, self.today)
         except ConfigurationError as error:
             raise PluginError(f"postmortems: {error}") from None
         self._report(knowledge_base.problems)

@@ -16,6 +16,7 @@ from pathlib import Path
 from postmortem_kb.model import DEFAULT_SEVERITIES, ServiceInfo
 
 PACKAGED_SCHEMA = "schemas/postmortem.schema.json"
+DEFAULT_ID_FORMAT = "PM-{YYYY}-{NNN}"
 
 
 def packaged_schema_path() -> Path:
@@ -46,6 +47,8 @@ class Settings:
         tags: the tags vocabulary; ``None`` accepts any tag.
         rule_levels: a level (``error``, ``warning``, ``notice``, ``off``) per rule code.
         templates_dir: a folder of templates that override the package's own.
+        id_format: how ``pmkb new`` spells a new id: ``{YYYY}`` the incident's year, ``{NNN}``
+            the next free number (as many digits as N's, at least).
         feed_entries: how many of the newest postmortems ``feed.xml`` carries.
     """
 
@@ -61,6 +64,7 @@ class Settings:
     tags: frozenset[str] | None = None
     rule_levels: Mapping[str, str] = field(default_factory=dict)
     templates_dir: Path | None = None
+    id_format: str = DEFAULT_ID_FORMAT
     feed_entries: int = 50
 
     def display_path(self, path: Path) -> str:

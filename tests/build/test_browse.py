@@ -77,6 +77,19 @@ def small_kb() -> dict[str, str]:
     }
 
 
+# The process rules (timeline of a final postmortem, review deadlines) are not what these
+# tests are about; the small knowledge base keeps a final postmortem without a timeline.
+QUIET = {"rules": {"PM408": "notice", "PM409": "notice", "PM410": "notice"}}
+
+
+def write_small_kb(
+    root: Path, options: dict[str, object] | None = None, extra_config: str = ""
+) -> Path:
+    return write_kb(
+        root, small_kb(), options={**QUIET, **(options or {})}, extra_config=extra_config
+    )
+
+
 @pytest.fixture
 def fixed_date(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1714521600")  # 2024-05-01
@@ -84,7 +97,7 @@ def fixed_date(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def site(tmp_path: Path, fixed_date: None) -> Path:
-    return build(write_kb(tmp_path, small_kb()), strict=True)
+    return build(write_small_kb(tmp_path), strict=True)
 
 
 def nav_titles(soup: BeautifulSoup) -> list[str]:
@@ -225,7 +238,7 @@ def test_a_postmortem_links_its_services_and_its_tag_chips(site: Path) -> None:
 def test_the_browse_section_follows_home_and_relinks_previous_and_next(
     tmp_path: Path, fixed_date: None
 ) -> None:
-    root = write_kb(tmp_path, small_kb())
+    root = write_small_kb(tmp_path)
     config = root / "mkdocs.yml"
     config.write_text(config.read_text().replace("[content.action.edit]", "[navigation.footer]"))
     site = build(root, strict=True)
@@ -257,7 +270,7 @@ def test_an_explicit_nav_keeps_its_entries_and_gets_the_rest(
         "validation:\n  omitted_files: warn\n"
         "nav:\n  - Home: index.md\n  - Guide:\n      - By tag: tags/index.md\n"
     )
-    root = write_kb(tmp_path, small_kb(), options={"format_page": False}, extra_config=extra)
+    root = write_small_kb(tmp_path, options={"format_page": False}, extra_config=extra)
     titles = nav_titles(page(build(root, strict=True), ""))
     assert titles == [
         "Home",
@@ -277,7 +290,7 @@ def test_an_existing_browse_section_receives_the_missing_pages(
     tmp_path: Path, fixed_date: None
 ) -> None:
     extra = "nav:\n  - Home: index.md\n  - Browse:\n      - Services first: services/index.md\n"
-    site = build(write_kb(tmp_path, small_kb(), extra_config=extra), strict=True)
+    site = build(write_small_kb(tmp_path, extra_config=extra), strict=True)
     assert nav_titles(page(site, "")) == [
         "Home",
         "Browse",
@@ -292,7 +305,7 @@ def test_an_existing_browse_section_receives_the_missing_pages(
 
 
 def test_an_empty_nav_section_leaves_the_navigation_alone(tmp_path: Path, fixed_date: None) -> None:
-    site = build(write_kb(tmp_path, small_kb(), options={"nav_section": ""}), strict=True)
+    site = build(write_small_kb(tmp_path, options={"nav_section": ""}), strict=True)
     assert "Browse" not in nav_titles(page(site, ""))
     assert (site / "tags/index.html").is_file()
 
@@ -301,7 +314,7 @@ def test_an_empty_nav_section_leaves_the_navigation_alone(tmp_path: Path, fixed_
 def test_chips_link_to_the_tags_page_with_or_without_materials_tags_plugin(
     tmp_path: Path, fixed_date: None, tags_plugin: bool
 ) -> None:
-    root = write_kb(tmp_path, small_kb())
+    root = write_small_kb(tmp_path)
     if tags_plugin:
         config = root / "mkdocs.yml"
         config.write_text(config.read_text().replace("  - search\n", "  - search\n  - tags\n"))
@@ -332,7 +345,7 @@ def test_a_service_vocabulary_shows_on_the_service_pages(tmp_path: Path, fixed_d
             "warehouse": {"owner": "@ops"},
         }
     }
-    site = build(write_kb(tmp_path, small_kb(), options=options), strict=True)
+    site = build(write_small_kb(tmp_path, options=options), strict=True)
     service = page(site, "services/checkout/")
     card = service.select_one(".pmkb-service")
     assert card is not None
@@ -353,7 +366,7 @@ def test_a_service_vocabulary_shows_on_the_service_pages(tmp_path: Path, fixed_d
 def test_an_unknown_service_fails_a_strict_build(
     tmp_path: Path, fixed_date: None, caplog: pytest.LogCaptureFixture
 ) -> None:
-    root = write_kb(tmp_path, small_kb(), options={"services": ["checkout", "search"]})
+    root = write_small_kb(tmp_path, options={"services": ["checkout", "search"]})
     with pytest.raises(Abort), caplog.at_level(logging.WARNING):
         build(root, strict=True)
     assert (
@@ -374,7 +387,7 @@ def test_a_service_named_index_does_not_replace_the_services_index(
 
 
 def test_home_page_markers(tmp_path: Path, fixed_date: None) -> None:
-    root = write_kb(tmp_path, small_kb())
+    root = write_small_kb(tmp_path)
     (root / "docs/index.md").write_text(
         "# Home\n\n<!-- postmortems:counts -->\n\n## Latest\n\n<!-- postmortems:latest 2 -->\n\n"
         "```markdown\n<!-- postmortems:latest -->\n```\n\nInline `<!-- postmortems:counts -->` stays.\n"
@@ -397,7 +410,7 @@ def test_home_page_markers(tmp_path: Path, fixed_date: None) -> None:
 
 
 def test_templates_can_be_overridden_from_templates_dir(tmp_path: Path, fixed_date: None) -> None:
-    root = write_kb(tmp_path, small_kb(), options={"templates_dir": "overrides"})
+    root = write_small_kb(tmp_path, options={"templates_dir": "overrides"})
     (root / "overrides/browse").mkdir(parents=True)
     (root / "overrides/browse/tags.md.j2").write_text(
         "# Our tags\n\n{% for group in index.tags %}- {{ group.name|md }}: {{ group.count }}\n{% endfor %}"
@@ -426,7 +439,7 @@ def test_an_empty_knowledge_base_still_has_its_browse_pages(
 def test_a_docs_page_at_a_browse_path_is_refused(
     tmp_path: Path, fixed_date: None, caplog: pytest.LogCaptureFixture
 ) -> None:
-    root = write_kb(tmp_path, small_kb())
+    root = write_small_kb(tmp_path)
     (root / "docs/tags").mkdir()
     (root / "docs/tags/index.md").write_text("# Mine\n")
     with pytest.raises((Abort, PluginError)), caplog.at_level(logging.ERROR):

@@ -131,7 +131,13 @@ def test_a_generated_knowledge_base_of_300_postmortems_loses_nothing(
     root = write_kb(
         tmp_path,
         generated_postmortems(300),
-        options={"taxonomy": taxonomy, "recurring_threshold": 3},
+        # The dates are spread over three years before the build date, so the review
+        # deadlines (PM409, PM410) would flag every draft and review: not the point here.
+        options={
+            "taxonomy": taxonomy,
+            "recurring_threshold": 3,
+            "rules": {"PM409": "notice", "PM410": "notice"},
+        },
     )
     settings = load_settings(root / "mkdocs.yml")
     kb = load_knowledge_base(settings)
