@@ -189,7 +189,15 @@ def bench_check(options: Options, results: Results) -> None:
 
     def measure_check(*extra: str) -> Run:
         run = run_measured([*check, *extra], kb.root, env, timeout=CHECK_TIMEOUT)
-        if f"{size} file(s) checked: 0 error(s)" not in run.output:
+        # Notices (recurring root causes) are expected in a realistic knowledge base.
+        summary = run.output.strip().rsplit("\n", 1)[-1]
+        if (
+            not (
+                summary.startswith("0 errors, 0 warnings")
+                and summary.endswith(f"{size:,} files checked")
+            )
+            and summary != f"{size:,} files checked: no problems"
+        ):
             raise RuntimeError(f"pmkb check found problems:\n{run.output[-2000:]}")
         return run
 

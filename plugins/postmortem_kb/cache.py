@@ -16,6 +16,7 @@ rename), and it is plain JSON, so reading it can never run code.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import hashlib
 import importlib.util
 import json
@@ -26,12 +27,13 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from postmortem_kb.model import FieldPath, Problem, SourceDocument
+from postmortem_kb.lint import RecurrenceFacts
+from postmortem_kb.model import FieldPath, Postmortem, Problem, SourceDocument
 from postmortem_kb.settings import Settings
 
 CACHE_DIR_NAME = ".pmkb-cache"
 CACHE_FILE_NAME = "check-results.jsonl"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 CROSS_FILE_FIELDS = ("id", "related", "services", "tags")
 """The front matter fields that the rules across files read; the cache keeps them."""
 
@@ -46,15 +48,20 @@ _CACHEDIR_TAG = (
 
 
 class FileResult(NamedTuple):
-    """What reading and validating one file gave.
+    """What reading, validating and linting one file on its own gave.
 
     Attributes:
         digest: the SHA-256 of the file's bytes.
-        problems: the problems found in this file alone (reading, schema, per-file rules).
-        valid: whether the file has no error of its own, so that it can be published.
+        problems: the problems of reading and validating this file alone (schema, timeline,
+            vocabularies...).
+        valid: whether its front matter passed the schema, so that it can be built.
         summary: the cross-file fields of its front matter and their lines (``None`` when
             the file has no front matter to speak of).
         document: the parsed document, when it is at hand (in memory, never on disk).
+        lint: the findings of the lint rules of one postmortem (reported only when the file
+            can be published).
+        lint_date: the build date the lint findings hold for, when they depend on it.
+        postmortem: the built postmortem, when it is at hand (in memory, never on disk).
     """
 
     digest: str
@@ -62,6 +69,9 @@ class FileResult(NamedTuple):
     valid: bool
     summary: Summary | None
     document: SourceDocument | None = None
+    lint: tuple[Problem, ...] = ()
+    lint_date: str | None = None
+    postmortem: Postmortem | None = None
 
 
 class Summary:
@@ -72,16 +82,24 @@ class Summary:
     took longer than the rest of a warm check, and a line is looked up only for a problem.
     """
 
-    __slots__ = ("_lines", "file", "front_matter")
+    __slots__ = ("_lines", "file", "front_matter", "recurrence")
 
-    def __init__(self, file: str, fields: Mapping[str, Any], lines: Mapping[str, int]) -> None:
-        """A summary of ``file`` with these ``fields`` and their ``lines``."""
+    def __init__(
+        self,
+        file: str,
+        fields: Mapping[str, Any],
+        lines: Mapping[str, int],
+        recurrence: RecurrenceFacts | None = None,
+    ) -> None:
+        """A summary of ``file`` with these ``fields`` and their ``lines``, and for a valid
+        postmortem what the recurrence notices read of it."""
         self.file = file
         self.front_matter = fields
         self._lines = lines
+        self.recurrence = recurrence
 
     @classmethod
-    def of(cls, document: SourceDocument) -> Summary:
+    def of(cls, document: SourceDocument, recurrence: RecurrenceFacts | None = None) -> Summary:
         """The summary of a parsed document."""
         front_matter = document.front_matter
         fields = {name: front_matter[name] for name in CROSS_FILE_FIELDS if name in front_matter}
@@ -92,7 +110,7 @@ class Summary:
             for path, line in document.lines.items()
             if not path or (path[0] in CROSS_FILE_FIELDS and line != document.line_of(path[:-1]))
         }
-        return cls(document.file, fields, lines)
+        return cls(document.file, fields, lines, recurrence)
 
     def line_of(self, path: FieldPath) -> int | None:
         """The line of a field, or of its nearest parent that has one."""
@@ -104,7 +122,18 @@ class Summary:
 
     def encoded(self) -> list[Any]:
         """The summary as stored."""
-        return [dict(self.front_matter), dict(self._lines)]
+        facts = self.recurrence
+        recurrence = None
+        if facts is not None:
+            recurrence = [
+                facts.id,
+                facts.date.isoformat(),
+                list(facts.related),
+                list(facts.categories),
+                list(facts.category_lines),
+                list(facts.open_actions),
+            ]
+        return [dict(self.front_matter), dict(self._lines), recurrence]
 
 
 def _encode_path(path: FieldPath) -> str:
@@ -224,17 +253,18 @@ class ResultCache:
             )
         return self._stored
 
-    def unchanged(self, file: str, current: Signature) -> FileResult | None:
+    def unchanged(self, file: str, current: Signature, day: str) -> FileResult | None:
         """The stored result of ``file`` if its stat signature is the one recorded with it.
 
         This spares reading and hashing the files that nobody touched (as git, mypy and
-        ruff do); a file whose signature differs is read and looked up by its hash.
+        ruff do); a file whose signature differs is read and looked up by its hash. ``day``
+        is the build date, as in ``get``.
         """
         stored = self._stored_results()
         if self._signatures.get(file) != current:
             return None
         result = self._seen.get(file) or stored.get(file)
-        if result is None:
+        if result is None or result.lint_date not in (None, day):
             return None
         self.hits += 1
         self._seen[file] = result
@@ -250,10 +280,14 @@ class ResultCache:
             self._encoded.pop(file, None)
             self._changed = True
 
-    def get(self, file: str, digest: str) -> FileResult | None:
-        """The stored result of ``file`` if its content is unchanged, else None."""
+    def get(self, file: str, digest: str, day: str | None = None) -> FileResult | None:
+        """The stored result of ``file`` if its content is unchanged, else None.
+
+        A result whose lint findings hold only for one build date (``lint_date``) is used
+        only on that ``day``.
+        """
         result = self._seen.get(file) or self._stored_results().get(file)
-        if result is None or result.digest != digest:
+        if result is None or result.digest != digest or result.lint_date not in (None, day):
             self.misses += 1
             return None
         self.hits += 1
@@ -311,50 +345,94 @@ def open_cache(settings: Settings) -> ResultCache | None:
     return ResultCache(cache_key(items, schema_bytes), settings.root / CACHE_DIR_NAME)
 
 
+def _encode_problems(problems: tuple[Problem, ...]) -> list[list[Any]]:
+    return [
+        [problem.line, problem.field, problem.message, problem.code, problem.level]
+        for problem in problems
+    ]
+
+
 def _encode(file: str, result: FileResult, current: Signature | None) -> bytes:
     item = [
         file,
         result.digest,
         None if current is None else list(current),
         result.valid,
-        [
-            [problem.line, problem.field, problem.message, problem.code, problem.level]
-            for problem in result.problems
-        ],
+        _encode_problems(result.problems),
         None if result.summary is None else result.summary.encoded(),
+        _encode_problems(result.lint),
+        result.lint_date,
     ]
     # ASCII only, with escapes: one entry is one line, whatever the text holds.
     return json.dumps(item, separators=(",", ":")).encode("ascii")
 
 
 def _decode(item: Any) -> tuple[str, FileResult, Signature | None]:
-    file, digest, stored_signature, valid, problems, summary = item
-    if not isinstance(file, str) or not isinstance(digest, str) or not isinstance(valid, bool):
+    file, digest, stored_signature, valid, problems, summary, lint, lint_date = item
+    if (
+        not isinstance(file, str)
+        or not isinstance(digest, str)
+        or not isinstance(valid, bool)
+        or not isinstance(lint_date, (str, type(None)))
+    ):
         raise ValueError("malformed entry")
     current: Signature | None = None
     if stored_signature is not None:
         if len(stored_signature) != 5 or not all(type(n) is int for n in stored_signature):
             raise ValueError("malformed signature")
         current = tuple(stored_signature)
-    decoded_problems = []
-    for line, field, message, code, level in problems:  # usually none
-        if level not in ("error", "warning", "notice"):
-            raise ValueError("malformed problem")
-        decoded_problems.append(
-            Problem(file, _optional_int(line), _optional_str(field), str(message), str(code), level)
-        )
     decoded_summary = None
     if summary is not None:
-        fields, lines = summary
+        fields, lines, recurrence = summary
         if (
             not isinstance(fields, dict)
             or not isinstance(lines, dict)
             or not all(type(line) is int for line in lines.values())
             or (valid and not _well_typed(fields))
+            or (valid and recurrence is None)
         ):
             raise ValueError("malformed summary")
-        decoded_summary = Summary(file, fields, lines)
-    return file, FileResult(digest, tuple(decoded_problems), valid, decoded_summary), current
+        facts = None if recurrence is None else _decode_facts(file, recurrence)
+        decoded_summary = Summary(file, fields, lines, facts)
+    result = FileResult(
+        digest,
+        _decode_problems(file, problems),
+        valid,
+        decoded_summary,
+        lint=_decode_problems(file, lint),
+        lint_date=lint_date,
+    )
+    return file, result, current
+
+
+def _decode_problems(file: str, problems: Any) -> tuple[Problem, ...]:
+    decoded = []
+    for line, field, message, code, level in problems:  # usually none
+        if level not in ("error", "warning", "notice"):
+            raise ValueError("malformed problem")
+        decoded.append(
+            Problem(file, _optional_int(line), _optional_str(field), str(message), str(code), level)
+        )
+    return tuple(decoded)
+
+
+def _decode_facts(file: str, item: Any) -> RecurrenceFacts:
+    identifier, date, related, categories, lines, open_actions = item
+    texts = (related, categories, open_actions)
+    if not isinstance(identifier, str) or not all(
+        isinstance(values, list) and all(isinstance(value, str) for value in values)
+        for values in texts
+    ):
+        raise ValueError("malformed recurrence facts")
+    return RecurrenceFacts(
+        file=file,
+        id=identifier,
+        date=dt.date.fromisoformat(date),
+        related=tuple(related),
+        categories=tuple(categories),
+        category_lines=tuple(_optional_int(line) for line in lines),
+        open_actions=tuple(open_actions),
+    )
 
 
 def _well_typed(fields: dict[str, Any]) -> bool:

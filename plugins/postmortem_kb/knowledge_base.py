@@ -27,6 +27,7 @@ from postmortem_kb.cache import (
     settled_signature,
     signature,
 )
+from postmortem_kb.lint import RecurrenceFacts, lint_postmortem, recurrence_notices
 from postmortem_kb.loader import SharedValues, load_text, read_bytes, shorten
 from postmortem_kb.model import (
     ActionItem,
@@ -38,7 +39,8 @@ from postmortem_kb.model import (
     SourceDocument,
     Timeline,
 )
-from postmortem_kb.settings import ConfigurationError, Settings
+from postmortem_kb.rules import RULES_BY_CODE, apply_rule_levels
+from postmortem_kb.settings import ConfigurationError, Settings, build_date
 from postmortem_kb.validation import (
     SchemaValidator,
     cross_file_problems,
@@ -46,6 +48,7 @@ from postmortem_kb.validation import (
     load_schema,
     parse_timestamp,
     timeline_problems,
+    vocabulary_problems,
 )
 
 MARKDOWN_SUFFIXES = frozenset({".md", ".markdown", ".mdown", ".mkd", ".mkdn", ".mdwn"})
@@ -93,6 +96,16 @@ class KnowledgeBase:
         """The problems at error level."""
         return tuple(problem for problem in self.problems if problem.level == "error")
 
+    @property
+    def warnings(self) -> tuple[Problem, ...]:
+        """The problems at warning level."""
+        return tuple(problem for problem in self.problems if problem.level == "warning")
+
+
+def _letters_and_digits(text: str) -> str:
+    normalized = unicodedata.normalize("NFKC", text).casefold()
+    return re.sub(r"[\W_]+", "-", normalized).strip("-")
+
 
 @contextlib.contextmanager
 def _gc_paused() -> Iterator[None]:
@@ -113,16 +126,42 @@ def _gc_paused() -> Iterator[None]:
 
 
 def slugify(text: str) -> str:
-    """A URL-safe slug: lowercase ASCII letters, digits and single hyphens."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    """The URL segment of a tag or service: letters and digits (any script) and single hyphens.
+
+    The slug can never climb out of its folder ('/', '.' and '\\' become hyphens) and is
+    never empty: a value with no letter or digit gets a short hash of itself.
+    """
+    return _letters_and_digits(text) or "x-" + hashlib.sha256(text.encode()).hexdigest()[:10]
+
+
+MAX_VALUE_SLUG = 80
+
+
+def value_slug(value: str) -> str:
+    """The URL segment or anchor of a tag, service, category or severity level.
+
+    It is ``slugify(value)``, so two values that differ only in case or punctuation share it
+    (and are reported as a collision), except that it is never a reserved name (``index``
+    would be the folder's own index page) and never long. Those cases get an underscore,
+    which ``slugify`` never produces, so they cannot collide with an ordinary slug.
+    """
+    slug = slugify(value)
+    if slug in RESERVED_SLUGS:
+        return f"{slug}_"
+    if len(slug) > MAX_VALUE_SLUG:
+        digest = hashlib.sha256(value.encode("utf-8")).hexdigest()[:10]
+        return f"{slug[: MAX_VALUE_SLUG - 11]}_{digest}"
+    return slug
 
 
 def page_slug(stem: str) -> str:
-    """The URL segment of a postmortem's page: its file stem when safe, else a slug of it."""
+    """The URL segment of a postmortem's page: its file stem when safe, else a slug of it.
+
+    Empty when the stem has no letter or digit, which is reported as a problem.
+    """
     if _SAFE_SLUG.fullmatch(stem) and not stem.startswith("."):
         return stem
-    return slugify(stem)
+    return _letters_and_digits(stem)
 
 
 def discover(settings: Settings) -> tuple[list[Path], list[Problem]]:
@@ -215,46 +254,57 @@ def discover_files(settings: Settings) -> tuple[list[tuple[Path, str]], list[Pro
 def load_knowledge_base(
     settings: Settings,
     validator: SchemaValidator | None = None,
+    today: dt.date | None = None,
     cache: ResultCache | None = None,
 ) -> KnowledgeBase:
-    """Load, validate and build every postmortem of a knowledge base.
+    """Load, validate, build and lint every postmortem of a knowledge base.
+
+    The lint rules run on every postmortem that could be built, in the same pass, and the
+    configured rule levels are applied once, at the end, for the plugin and the command alike.
 
     Args:
         settings: the knowledge base's settings.
-        validator: the compiled schema; made from the settings when not given (only when a
-            file needs it, if a cache is given).
-        cache: per-file results from earlier runs (see ``cache.py``): a file whose bytes
-            have not changed is not parsed or validated again. The rules across files always
-            run again.
+        validator: a compiled validator to reuse; by default one is made from the schema
+            (with a cache, only when a file needs it).
+        today: the build date that process deadlines count to; by default ``build_date()``.
+        cache: per-file results from earlier runs (see ``cache.py``): a file whose bytes have
+            not changed is not parsed, validated or linted again. The rules across files
+            always run again, over what the cache kept of each file.
 
     Raises:
-        ConfigurationError: when the folder or the schema cannot be used.
+        ConfigurationError: when the folder, the schema or ``SOURCE_DATE_EPOCH`` cannot be used.
     """
+    if today is None:
+        today = build_date()
     with _gc_paused():
         if validator is None and (cache is None or not cache.loaded_from_disk):
             validator = SchemaValidator(load_schema(settings.schema_path, settings.severities))
-        return _load(settings, validator, cache)
+        return _load(settings, validator, today, cache)
 
 
 def _load(
-    settings: Settings, validator: SchemaValidator | None, cache: ResultCache | None
+    settings: Settings,
+    validator: SchemaValidator | None,
+    today: dt.date,
+    cache: ResultCache | None,
 ) -> KnowledgeBase:
     paths, problems = discover_files(settings)
     if cache is not None:
         cache.start_pass()
-    shared_paths: SharedValues = {}
-    # Files for the rules across files, and how to get the full document of each valid one.
-    documents: list[FileView] = []
-    valid: list[FileView] = []
-    publishable_paths: dict[str, Path] = {}
-    full: dict[str, Callable[[], SourceDocument]] = {}
+    shared: SharedValues = {}
     keep_documents = cache is None or cache.folder is None
+    # What the rules across files read of each file, and how to get each valid one's
+    # postmortem (at hand, or parsed again on demand for a result from the disk cache).
+    views: list[FileView] = []
+    valid: list[FileView] = []
+    results: dict[str, tuple[Path, FileResult]] = {}
+    day = today.isoformat()
     for path, shown in paths:
         result = None
         if cache is not None:
             info = _lstat(path)
             if info is not None and stat.S_ISREG(info.st_mode):
-                result = cache.unchanged(shown, signature(info))
+                result = cache.unchanged(shown, signature(info), day)
         if result is None:
             read_at = time.time_ns()
             raw = read_bytes(path, shown, settings.max_file_bytes)
@@ -262,7 +312,7 @@ def _load(
                 problems.append(raw)
                 continue
             digest = hashlib.sha256(raw).hexdigest()
-            result = cache.get(shown, digest) if cache is not None else None
+            result = cache.get(shown, digest, day) if cache is not None else None
             if result is None:
                 if validator is None:
                     # The cache came from disk under a key that holds the schema's hash, and
@@ -270,58 +320,75 @@ def _load(
                     validator = SchemaValidator(
                         load_schema(settings.schema_path, settings.severities, check=False)
                     )
-                result = check_file(raw, shown, path, validator, shared_paths, digest)
+                result = check_file(raw, shown, path, validator, settings, today, shared, digest)
                 if cache is not None:
                     # On disk, a result keeps no document: pmkb check needs none, and ten
                     # thousand parsed documents would hold hundreds of megabytes.
-                    cache.put(shown, result if keep_documents else result._replace(document=None))
+                    kept = (
+                        result
+                        if keep_documents
+                        else result._replace(document=None, postmortem=None)
+                    )
+                    cache.put(shown, kept)
             if cache is not None:
                 info = _lstat(path)
                 cache.record_signature(
                     shown, None if info is None else settled_signature(info, read_at)
                 )
         problems.extend(result.problems)
-        document: FileView | None = None
+        view: FileView | None = None
         if keep_documents and result.document is not None:
-            document = result.document
-            if result.valid:
-                full[shown] = _constant(result.document)
+            view = result.document
         elif result.summary is not None:
             # The fields the rules across files read stand in for the whole document.
-            document = result.summary
+            view = result.summary
+        if view is not None:
+            views.append(view)
             if result.valid:
-                full[shown] = _reloader(path, shown, result.digest, settings.max_file_bytes)
-        if result.valid:
-            publishable_paths[shown] = path
-        if document is not None:
-            documents.append(document)
-            if result.valid:
-                valid.append(document)
-    problems.extend(cross_file_problems(documents))
+                valid.append(view)
+                results[shown] = (path, result)
+    problems.extend(cross_file_problems(views))
     slugs, slug_problems = _assign_slugs(paths, settings)
     problems.extend(slug_problems)
     problems.extend(name_collisions(valid))
+    unpublishable = {problem.file for problem in problems if _is_unpublishable(problem)}
+    publishable = [
+        (view.file, *results[view.file]) for view in valid if view.file not in unpublishable
+    ]
+    # The lint rules: each file's own findings came with its result; the recurrence notices
+    # look across files, over the facts each result kept.
+    facts = []
+    for _file, _path, result in publishable:
+        problems.extend(result.lint)
+        assert result.summary is not None and result.summary.recurrence is not None
+        facts.append(result.summary.recurrence)
+    facts.sort(key=lambda fact: (fact.date, fact.id), reverse=True)
+    problems.extend(recurrence_notices(facts, settings))
     if cache is not None:
         cache.save()
-    failed = {problem.file for problem in problems if problem.level == "error"}
-    publishable = [
-        (document.file, publishable_paths[document.file])
-        for document in valid
-        if document.file not in failed
-    ]
+    leveled = apply_rule_levels(problems, settings.rule_levels)
 
     def build() -> list[Postmortem]:
         postmortems = []
-        for file, abs_path in publishable:
-            postmortems.append(build_postmortem(full[file](), slugs[abs_path]))
+        for file, path, result in publishable:
+            postmortem = result.postmortem
+            if postmortem is None or postmortem.slug != slugs[path]:
+                document = result.document or _reload(path, file, result.digest, settings)
+                postmortem = build_postmortem(document, slugs[path])
+            postmortems.append(postmortem)
         postmortems.sort(key=lambda pm: (pm.date, pm.id), reverse=True)
         return postmortems
 
     return KnowledgeBase(
-        postmortems=build if cache is not None else build(),
-        problems=sorted(set(problems), key=Problem.sort_key),
+        postmortems=build if not keep_documents else build(),
+        problems=sorted(set(leveled), key=Problem.sort_key),
         files=[shown for _path, shown in paths],
     )
+
+
+DATED_STATUSES = frozenset({"draft", "in-review"})
+"""The statuses whose lint findings depend on the build date (the process deadlines, PM409
+and PM410): a cached result of such a file holds only for the day it was linted."""
 
 
 def check_file(
@@ -329,11 +396,13 @@ def check_file(
     file: str,
     abs_path: Path,
     validator: SchemaValidator,
-    shared_paths: SharedValues | None = None,
+    settings: Settings,
+    today: dt.date,
+    shared: SharedValues | None = None,
     digest: str | None = None,
 ) -> FileResult:
-    """Read and validate one file on its own: everything the cache keeps about it."""
-    loaded = load_text(raw, file, abs_path, shared_paths, digest)
+    """Read, validate and lint one file on its own: everything the cache keeps about it."""
+    loaded = load_text(raw, file, abs_path, shared, digest)
     document = loaded.document
     found = list(loaded.problems)
     if document is None:
@@ -343,9 +412,31 @@ def check_file(
     if not any(problem.level == "error" for problem in schema_problems):
         schema_problems.extend(timeline_problems(document))
         schema_problems.extend(final_action_items_problems(document))
+        schema_problems.extend(
+            vocabulary_problems(
+                document,
+                categories=settings.root_cause_categories,
+                aliases=settings.taxonomy,
+                services=settings.services,
+                tags=settings.tags,
+            )
+        )
     found.extend(schema_problems)
-    valid = not any(problem.level == "error" for problem in schema_problems)
-    return FileResult(document.digest, tuple(found), valid, Summary.of(document), document)
+    valid = not any(problem.code == "PM101" for problem in schema_problems)
+    if not valid:
+        return FileResult(document.digest, tuple(found), False, Summary.of(document), document)
+    postmortem = build_postmortem(document, page_slug(abs_path.stem))
+    lint = tuple(lint_postmortem(postmortem, settings, today))
+    return FileResult(
+        document.digest,
+        tuple(found),
+        True,
+        Summary.of(document, RecurrenceFacts.of(postmortem)),
+        document,
+        lint,
+        today.isoformat() if postmortem.status in DATED_STATUSES else None,
+        postmortem,
+    )
 
 
 def _lstat(path: Path) -> os.stat_result | None:
@@ -355,23 +446,21 @@ def _lstat(path: Path) -> os.stat_result | None:
         return None
 
 
-def _constant(document: SourceDocument) -> Callable[[], SourceDocument]:
-    return lambda: document
-
-
-def _reloader(path: Path, file: str, digest: str, max_bytes: int) -> Callable[[], SourceDocument]:
+def _reload(path: Path, file: str, digest: str, settings: Settings) -> SourceDocument:
     """Read a file again, for a postmortem whose check came from the cache."""
+    raw = read_bytes(path, file, settings.max_file_bytes)
+    document = None if isinstance(raw, Problem) else load_text(raw, file, path).document
+    if document is None or document.digest != digest:
+        raise ConfigurationError(
+            f"{file} changed while the knowledge base was being loaded: run again"
+        )
+    return document
 
-    def reload() -> SourceDocument:
-        raw = read_bytes(path, file, max_bytes)
-        document = None if isinstance(raw, Problem) else load_text(raw, file, path).document
-        if document is None or document.digest != digest:
-            raise ConfigurationError(
-                f"{file} changed while the knowledge base was being loaded: run again"
-            )
-        return document
 
-    return reload
+def _is_unpublishable(problem: Problem) -> bool:
+    """A problem that keeps its file from being built: its rule's level cannot be lowered."""
+    rule = RULES_BY_CODE.get(problem.code)
+    return problem.level == "error" and (rule is None or rule.fixed)
 
 
 def _assign_slugs(
@@ -438,7 +527,7 @@ def name_collisions(documents: Iterable[FileView]) -> list[Problem]:
             for value in values:
                 slug = slugs.get(value)
                 if slug is None:
-                    slug = slugs[value] = slugify(value)
+                    slug = slugs[value] = value_slug(value)
                 spellings.setdefault(slug, {}).setdefault(value, document)
         for slug, variants in sorted(spellings.items()):
             if len(variants) < 2:

@@ -10,15 +10,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
+from markupsafe import Markup, escape
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.nav import Navigation, Section
 from mkdocs.structure.pages import Page
+from mkdocs.utils import get_relative_url
 from mkdocs.utils.templates import TemplateContext
 
+from postmortem_kb.browse import TAGS_URI, replace_markers
 from postmortem_kb.config import PostmortemsConfig, settings_from_options
+from postmortem_kb.feed import FEED_PATH
+from postmortem_kb.indexes import BrowseIndex, browse_index, tag_anchor
 from postmortem_kb.knowledge_base import KnowledgeBase, load_knowledge_base
 from postmortem_kb.model import Problem
 from postmortem_kb.rendering import Renderer, restore_islands
@@ -52,6 +57,10 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         self.pages: dict[str, GeneratedPage] = {}
         # The HTML islands still to put back, each dropped once back in its page.
         self.islands: dict[str, Mapping[str, str]] = {}
+        self.page_tags: dict[str, tuple[str, ...]] = {}
+        self.renderer: Renderer | None = None
+        self.browse: BrowseIndex | None = None
+        self.tags_url: str | None = None
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         """Read the options, check the schema, and register the stylesheet."""
@@ -75,18 +84,30 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
             )
         if "assets/pmkb.css" not in config.extra_css:
             config.extra_css.append("assets/pmkb.css")
+        # The index pages give their sections anchors with attr_list ({ #2025-q1 }), as
+        # Material's tags plugin does for its listings.
+        if not any(
+            isinstance(name, str) and name.split(".")[-1] == "attr_list"
+            for name in config.markdown_extensions
+        ):
+            config.markdown_extensions.append("attr_list")
         return config
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
         """Load and validate every postmortem, then add their pages and the generated ones."""
         assert self.settings is not None and self.validator is not None and self.today
         try:
-            knowledge_base = load_knowledge_base(self.settings, self.validator)
+            knowledge_base = load_knowledge_base(self.settings, self.validator, self.today)
         except ConfigurationError as error:
             raise PluginError(f"postmortems: {error}") from None
         self._report(knowledge_base.problems)
         self.knowledge_base = knowledge_base
         renderer = Renderer(self.settings.templates_dir, config.use_directory_urls)
+        self.renderer = renderer
+        self.browse = browse_index(knowledge_base.postmortems, self.settings, self.today)
+        self.page_tags = {
+            f"postmortems/{pm.slug}.md": pm.tags for pm in knowledge_base.postmortems if pm.tags
+        }
         for page in generate_site(
             knowledge_base,
             self.settings,
@@ -94,6 +115,8 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
             renderer,
             self.today,
             format_page=self.config.format_page,
+            site_name=config.site_name,
+            site_url=config.site_url,
         ):
             existing = files.get_file_from_path(page.src_uri)
             if existing is not None:
@@ -101,18 +124,23 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
                     f"postmortems: docs/{page.src_uri} clashes with the page this plugin "
                     f"generates at that path: rename or remove docs/{page.src_uri}"
                 )
+            # Pages of the Browse section stay out of MkDocs' own navigation too: on_nav
+            # places them, and an explicit nav that leaves them out raises no warning.
             inclusion = (
-                InclusionLevel.NOT_IN_NAV if page.hidden_from_nav else InclusionLevel.UNDEFINED
+                InclusionLevel.NOT_IN_NAV
+                if page.hidden_from_nav or page.nav_title
+                else InclusionLevel.UNDEFINED
             )
-            files.append(
-                File.generated(config, page.src_uri, content=page.content, inclusion=inclusion)
-            )
+            file = File.generated(config, page.src_uri, content=page.content, inclusion=inclusion)
+            files.append(file)
             if page.html_islands:
                 self.islands[page.src_uri] = page.html_islands
                 page = replace(page, html_islands={})
             self.pages[page.src_uri] = page
-        # Every page is made: the parsed postmortems are not needed for the rest of the build,
-        # and keeping ten thousand of them alive would hold hundreds of megabytes until it ends.
+            if page.src_uri == TAGS_URI:
+                self.tags_url = file.url
+        # Every page is made: the knowledge base itself is not needed for the rest of the
+        # build (the browse index keeps what the home page markers show).
         self.knowledge_base = None
         return files
 
@@ -134,13 +162,32 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
             )
 
     def on_nav(self, nav: Navigation, config: MkDocsConfig, files: Files) -> Navigation:
-        """Keep postmortem pages out of the navigation: readers reach them through indexes.
+        """Keep postmortem pages out of the navigation and add the "Browse" section.
 
-        Material renders the whole navigation into every page, so listing thousands of
-        postmortems would make the build quadratic in their number.
+        Readers reach postmortems through the indexes: Material renders the whole navigation
+        into every page, so listing thousands of postmortems would make the build quadratic
+        in their number. The index pages go into the section named by ``nav_section``,
+        unless the user's own ``nav`` already lists them.
         """
         hidden = {uri for uri, page in self.pages.items() if page.hidden_from_nav}
         nav.items = _prune(nav.items, hidden)
+        title = self.config.nav_section
+        if title:
+            listed = {page.file.src_uri for page in _pages_of(nav.items)}
+            entries = sorted(
+                (page for page in self.pages.values() if page.nav_title),
+                key=lambda page: (page.nav_order, page.src_uri),
+            )
+            browse: list[Page] = []
+            for entry in entries:
+                file = files.get_file_from_path(entry.src_uri)
+                if entry.src_uri in listed or file is None or not isinstance(file.page, Page):
+                    continue
+                file.page.title = escape(entry.nav_title)
+                browse.append(file.page)
+            if browse:
+                _add_section(nav, str(escape(title)), browse)
+        _relink(nav, files)
         return nav
 
     def on_page_markdown(
@@ -150,10 +197,46 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         generated = self.pages.get(page.file.src_uri)
         if generated is not None:
             page.meta.update(generated.meta)
+        elif self.browse is not None and self.renderer is not None and self.settings:
+            markdown = replace_markers(
+                markdown, page.file.src_uri, self.browse, self.settings, self.renderer
+            )
         return markdown
+
+    # After Material's tags plugin (priority 0), which fills "tags" with chips that link
+    # nowhere unless a tags listing exists: the chips of a postmortem lead to tags/ instead.
+    @event_priority(-10)
+    def on_page_context(
+        self, context: TemplateContext, /, *, page: Page, config: MkDocsConfig, nav: Navigation
+    ) -> TemplateContext:
+        """Link a postmortem's tag chips to the tags page and its edit link to its real file."""
+        tags = self.page_tags.get(page.file.src_uri)
+        if tags:
+            base = self.tags_url
+            context["tags"] = [  # type: ignore[typeddict-unknown-key]
+                TagChip(escape(tag), f"{base}#{tag_anchor(tag)}" if base else None) for tag in tags
+            ]
+        generated = self.pages.get(page.file.src_uri)
+        if generated is None or generated.source_path is None:
+            return context
+        page.edit_url = _edit_url(config, generated.source_path)
+        return context
 
     @event_priority(100)  # before plugins that rewrite the page, such as minifiers
     def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str:
+        """Put back the HTML islands, and announce the feed in the page's head."""
+        output = self._restore_islands(output, page)
+        if self.settings is None or "</head>" not in output:
+            return output
+        href = get_relative_url(FEED_PATH, page.url)
+        title = escape(f"{config.site_name}: postmortems")
+        tag = (
+            f'<link rel="alternate" type="application/atom+xml" title="{title}" '
+            f'href="{escape(href)}">'
+        )
+        return output.replace("</head>", f"{tag}\n</head>", 1)
+
+    def _restore_islands(self, output: str, page: Page) -> str:
         """Put back the HTML islands that skipped Markdown (see ``rendering.html_island``).
 
         They go into the finished page, after the search plugin has indexed its content:
@@ -172,16 +255,6 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
                 )
         return restore_islands(output, islands)
 
-    def on_page_context(
-        self, context: TemplateContext, /, *, page: Page, config: MkDocsConfig, nav: Navigation
-    ) -> TemplateContext:
-        """Point a postmortem's edit link at its real file."""
-        generated = self.pages.get(page.file.src_uri)
-        if generated is None or generated.source_path is None:
-            return context
-        page.edit_url = _edit_url(config, generated.source_path)
-        return context
-
     def on_serve(
         self, server: LiveReloadServer, config: MkDocsConfig, builder: Any
     ) -> LiveReloadServer:
@@ -192,6 +265,68 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
             if self.settings.templates_dir is not None and self.settings.templates_dir.is_dir():
                 server.watch(str(self.settings.templates_dir))
         return server
+
+
+class TagChip:
+    """A tag as Material's ``partials/tags.html`` renders it: a chip, linked when ``url``."""
+
+    def __init__(self, name: Markup, url: str | None) -> None:
+        """A chip named ``name`` (already HTML-escaped) that links to ``url``."""
+        self.name = name
+        self.url = url
+        self.hidden = False
+        self.type = None  # Material 9.5 reads it for the tag's icon.
+
+
+def _pages_of(items: list[Any]) -> list[Page]:
+    pages: list[Page] = []
+    for item in items:
+        if isinstance(item, Page):
+            pages.append(item)
+        elif isinstance(item, Section):
+            pages.extend(_pages_of(item.children))
+    return pages
+
+
+def _add_section(nav: Navigation, title: str, pages: list[Page]) -> None:
+    """Add ``pages`` to the top-level section ``title``, made after the home page if absent."""
+    for item in nav.items:
+        if isinstance(item, Section) and item.title == title:
+            item.children.extend(pages)
+            return
+    section = Section(title, list(pages))
+    first = nav.items[0] if nav.items else None
+    if isinstance(first, Page) and first.is_homepage:
+        nav.items.insert(1, section)
+    else:
+        nav.items.append(section)
+
+
+def _relink(nav: Navigation, files: Files) -> None:
+    """Recompute parents and previous/next links after the navigation changed.
+
+    MkDocs sets them before ``on_nav``; pages that left or joined the navigation would keep
+    stale ones otherwise.
+    """
+    for file in files.documentation_pages():
+        if isinstance(file.page, Page):
+            file.page.parent = None
+            file.page.previous_page = None
+            file.page.next_page = None
+
+    def set_parents(items: list[Any], parent: Section | None) -> None:
+        for item in items:
+            item.parent = parent
+            if isinstance(item, Section):
+                set_parents(item.children, item)
+
+    set_parents(nav.items, None)
+    pages = _pages_of(nav.items)
+    for number, page in enumerate(pages):
+        page.previous_page = pages[number - 1] if number > 0 else None
+        page.next_page = pages[number + 1] if number + 1 < len(pages) else None
+    nav.pages = pages
+    nav.homepage = next((page for page in pages if page.is_homepage), None)
 
 
 def _prune(items: list[Any], hidden: set[str]) -> list[Any]:

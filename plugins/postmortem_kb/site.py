@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from fractions import Fraction
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,9 @@ from markupsafe import escape
 
 from postmortem_kb.analysis import derived_times, escalation_level, overdue_days
 from postmortem_kb.export import export_json
-from postmortem_kb.knowledge_base import KnowledgeBase
+from postmortem_kb.indexes import service_src_uri, severity_rank, tag_anchor
+from postmortem_kb.knowledge_base import KnowledgeBase, value_slug
+from postmortem_kb.metrics import rounded_times, severity_medians
 from postmortem_kb.model import Postmortem
 from postmortem_kb.rendering import Renderer, schema_fields
 from postmortem_kb.settings import Settings
@@ -45,14 +48,6 @@ class GeneratedPage:
     html_islands: Mapping[str, str] = field(default_factory=dict)
 
 
-def severity_rank(severity: str, severities: tuple[str, ...]) -> int:
-    """1 for the worst level, up to 4; levels past the fourth share the fourth's colour."""
-    try:
-        return min(severities.index(severity) + 1, 4)
-    except ValueError:
-        return 4
-
-
 def postmortem_src_uri(postmortem: Postmortem) -> str:
     """The source path of a postmortem's generated page."""
     return f"postmortems/{postmortem.slug}.md"
@@ -64,8 +59,12 @@ def postmortem_page(
     settings: Settings,
     renderer: Renderer,
     today: dt.date,
+    severity_median: Mapping[str, Fraction | None] | None = None,
 ) -> GeneratedPage:
-    """A postmortem's page: the header card from its front matter, then its body."""
+    """A postmortem's page: the header card from its front matter, then its body.
+
+    ``severity_median`` holds the medians of its severity level, shown beside its own times.
+    """
     items = []
     for item in postmortem.action_items:
         days = overdue_days(item, today)
@@ -81,9 +80,12 @@ def postmortem_page(
         src_uri,
         pm=postmortem,
         times=derived_times(postmortem),
+        severity_median=rounded_times(severity_median or {}),
         severity_rank=severity_rank(postmortem.severity, settings.severities),
         items=items,
         related=related,
+        service_uri=lambda name: service_src_uri(value_slug(name)),
+        tag_anchor=tag_anchor,
         body=postmortem.source.body,
         today=today,
     )
@@ -92,7 +94,11 @@ def postmortem_page(
         content=rendered.content,
         html_islands=rendered.islands,
         # MkDocs and Material print a page's title as HTML; the title must arrive escaped.
-        meta={"title": str(escape(postmortem.title)), "tags": list(postmortem.tags)},
+        meta={
+            "title": str(escape(postmortem.title)),
+            # Material's search and tags plugins print tags as HTML too.
+            "tags": [str(escape(tag)) for tag in postmortem.tags],
+        },
         source_path=postmortem.source.abs_path,
         hidden_from_nav=True,
     )
@@ -111,11 +117,25 @@ def generate_site(
     today: dt.date,
     *,
     format_page: bool = True,
+    site_name: str = "",
+    site_url: str | None = None,
 ) -> list[GeneratedPage]:
-    """Every page and file the plugin adds to the site, in a stable order."""
+    """Every page and file the plugin adds to the site, in a stable order.
+
+    ``site_name`` and ``site_url`` (MkDocs' settings) title the feed and make its links
+    absolute when the URL is known.
+    """
+    # Imported here: the browse and tracking pages are GeneratedPages, defined in this module.
+    from postmortem_kb.browse import browse_pages
+    from postmortem_kb.tracking import tracking_pages
+
     postmortems = knowledge_base.postmortems
     by_id = {pm.id: pm for pm in postmortems}
-    pages = [postmortem_page(pm, by_id, settings, renderer, today) for pm in postmortems]
+    medians = severity_medians(postmortems, settings.severities)
+    pages = [
+        postmortem_page(pm, by_id, settings, renderer, today, medians[pm.severity])
+        for pm in postmortems
+    ]
     if format_page:
         pages.append(
             GeneratedPage(
@@ -128,10 +148,22 @@ def generate_site(
                 ),
             )
         )
+    pages.extend(browse_pages(knowledge_base.postmortems, settings, renderer, today))
+    pages.extend(
+        tracking_pages(
+            knowledge_base, settings, renderer, today, site_name=site_name, site_url=site_url
+        )
+    )
     pages.append(
         GeneratedPage(
             "postmortems.json",
-            export_json(postmortems, today, settings.taxonomy, settings.recurring_threshold),
+            export_json(
+                postmortems,
+                today,
+                settings.taxonomy,
+                settings.recurring_threshold,
+                severities=settings.severities,
+            ),
         )
     )
     pages.append(GeneratedPage("assets/pmkb.css", stylesheet()))

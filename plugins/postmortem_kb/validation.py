@@ -21,7 +21,7 @@ import difflib
 import json
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -54,14 +54,21 @@ def _format_checker() -> FormatChecker:
     return checker
 
 
+NAME_PATTERN = (
+    "^[^\\s<>\"'`\\\\\\u0000-\\u001f\\u007f-\\u009f\\u00ad\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064"
+    "\\u2066-\\u206f\\ufeff][^<>\"'`\\\\\\u0000-\\u001f\\u007f-\\u009f\\u00ad\\u200b-\\u200f\\u2028-\\u202e"
+    "\\u2060-\\u2064\\u2066-\\u206f\\ufeff]{0,63}$"
+)
+"""The schema's pattern for services and tags (kept in step by a test)."""
+
 _PATTERN_HINTS = {
     "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$": (
         "must start with a letter or digit and use only letters, digits, '.', '_' and '-' "
         "(64 characters at most)"
     ),
-    "^[A-Za-z0-9][A-Za-z0-9 ._+-]{0,63}$": (
-        "must start with a letter or digit and use only letters, digits, spaces, '.', '_', "
-        "'+' and '-' (64 characters at most)"
+    NAME_PATTERN: (
+        "must be at most 64 characters, not start with a space, and contain no quotes, "
+        "angle brackets, backslashes or control characters"
     ),
     "^[a-z0-9]+(-[a-z0-9]+)*$": "must be a kebab-case word, like 'deploy-process'",
     "^[^\\r\\n]*\\S[^\\r\\n]*$": "must be a single line of text, not blank",
@@ -731,6 +738,70 @@ def cross_file_problems(documents: Iterable[FileView]) -> list[Problem]:
     return problems
 
 
+def _guess(value: str, known: Collection[str]) -> str:
+    """A did-you-mean for a value outside a vocabulary: same letters first, then close ones."""
+    folded = {name.casefold(): name for name in sorted(known)}
+    key = value.casefold()
+    if key in folded:
+        return f"; did you mean '{folded[key]}'?"
+    close = difflib.get_close_matches(key, list(folded), n=1, cutoff=0.6)
+    return f"; did you mean '{folded[close[0]]}'?" if close else ""
+
+
+def vocabulary_problems(
+    document: SourceDocument,
+    *,
+    categories: Collection[str] = (),
+    aliases: Mapping[str, str] | None = None,
+    services: Collection[str] | None = None,
+    tags: Collection[str] | None = None,
+) -> list[Problem]:
+    """Root cause categories, services and tags outside the configured vocabularies.
+
+    Each vocabulary applies only when it is configured: ``categories`` (the taxonomy's
+    canonical names, with ``aliases`` also accepted), ``services`` and ``tags``. A value
+    outside one is a warning (PM208, PM209, PM210) at the value's line, with a did-you-mean,
+    so that ``checkout`` and ``check-out`` cannot split an index unnoticed.
+    """
+    problems: list[Problem] = []
+    data = document.front_matter
+    if categories:
+        known = set(categories) | set(aliases or {})
+        for index, cause in enumerate(data.get("root_causes") or ()):
+            category = cause.get("category") if isinstance(cause, dict) else None
+            if isinstance(category, str) and category not in known:
+                problems.append(
+                    Problem(
+                        document.file,
+                        document.line_of(("root_causes", index, "category")),
+                        f"root_causes[{index}].category",
+                        f"{shorten(category)} is not a category of the taxonomy"
+                        f"{_guess(category, known)} (add it to the taxonomy option in "
+                        "mkdocs.yml if it is new)",
+                        "PM208",
+                        "warning",
+                    )
+                )
+    for field_name, vocabulary, code in (("services", services, "PM209"), ("tags", tags, "PM210")):
+        if not vocabulary:
+            continue
+        for index, value in enumerate(data.get(field_name) or ()):
+            if isinstance(value, str) and value not in vocabulary:
+                problems.append(
+                    Problem(
+                        document.file,
+                        document.line_of((field_name, index)),
+                        f"{field_name}[{index}]",
+                        f"{shorten(value)} is not in the {field_name} vocabulary"
+                        f"{_guess(value, vocabulary)} (add it to the {field_name} option in "
+                        "mkdocs.yml if it is new)",
+                        code,
+                        "warning",
+                    )
+                )
+    return problems
+
+
 __all__ = [
     "FastValidator",
     "SchemaValidator",
@@ -742,4 +813,5 @@ __all__ = [
     "load_schema",
     "parse_timestamp",
     "timeline_problems",
+    "vocabulary_problems",
 ]

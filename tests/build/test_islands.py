@@ -82,4 +82,4 @@ def test_the_streamed_export_is_the_export(tmp_path: Path) -> None:
     assert text == to_json(export_data(postmortems, today, {}, 2))
     assert json.loads(text) == export_data(postmortems, today, {}, 2)
     assert "<" not in text and "\\u003cb\\u003e \\u0026 c" in text
-    assert text.count("\n") == 10  # one record per line
+    assert text.count("\n") == 12  # one member a line, one record a line

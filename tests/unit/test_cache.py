@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import shutil
@@ -10,10 +11,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from benchmarks.generate import generate_knowledge_base
 from kbtools import postmortem_text, write_kb
 from postmortem_kb import cache as cache_module
 from postmortem_kb.cache import CACHE_DIR_NAME, CACHE_FILE_NAME, ResultCache, open_cache
 from postmortem_kb.cli import main
+from postmortem_kb.config import load_settings
 from postmortem_kb.knowledge_base import KnowledgeBase, load_knowledge_base
 from postmortem_kb.settings import Settings
 
@@ -246,3 +249,70 @@ def test_pmkb_check_uses_the_cache_unless_told_not_to(tmp_path: Path) -> None:
     assert plain.exit_code == cold.exit_code == warm.exit_code == 1
     assert plain.output == cold.output == warm.output
     assert "severity: the text 'SEV9'" in warm.output
+
+
+def test_cached_lint_findings_and_recurrence_notices_are_reported_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    causes = [{"category": "deploy-process", "description": "No canary stage."}]
+    body = "## Summary\n\nHuman error caused the outage.\n"
+    settings = make_kb(
+        tmp_path,
+        {
+            "a.md": postmortem_text(body, id="PM-1", root_causes=causes),
+            "b.md": postmortem_text(id="PM-2", date="2024-03-16", root_causes=causes),
+        },
+    )
+    first, _ = check(settings)
+    codes = {(problem.file, problem.code) for problem in first.problems}
+    assert ("postmortems/a.md", "PM301") in codes  # blame language, a lint rule of one file
+    assert ("postmortems/b.md", "PM501") in codes  # recurrence, a rule across files
+    fail_if_parsed(monkeypatch)
+    second, cache = check(settings)
+    assert cache.hits == 2
+    assert messages(second) == messages(first)
+
+
+def test_a_drafts_deadline_is_counted_again_on_another_day(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = make_kb(tmp_path, {"a.md": postmortem_text(status="draft", date="2024-03-15")})
+    cache = open_cache(settings)
+    assert cache is not None
+    early = load_knowledge_base(settings, today=dt.date(2024, 3, 18), cache=cache)
+    assert not any(problem.code == "PM409" for problem in early.problems)
+    cache = open_cache(settings)
+    assert cache is not None
+    late = load_knowledge_base(settings, today=dt.date(2024, 4, 30), cache=cache)
+    assert cache.misses == 1
+    assert any(problem.code == "PM409" for problem in late.problems)
+
+
+@pytest.mark.parametrize("source", ["example", "generated"])
+def test_the_cache_never_changes_the_answer(tmp_path: Path, source: str) -> None:
+    if source == "example":
+        root = Path(__file__).resolve().parents[2]
+        folder = tmp_path / "kb"
+        shutil.copytree(root / "postmortems", folder / "postmortems")
+        shutil.copy(root / "mkdocs.yml", folder / "mkdocs.yml")
+        settings = load_settings(folder / "mkdocs.yml")
+    else:
+        kb = generate_knowledge_base(tmp_path / "kb", 60, seed=9)
+        # a duplicate id, a dangling related id and a schema error, among valid files
+        first, second, third = kb.files[:3]
+        second.write_text(second.read_text().replace(_id_of(second), _id_of(first)))
+        third.write_text(third.read_text().replace("severity: SEV", "severity: sev", 1))
+        settings = load_settings(kb.root / "mkdocs.yml")
+    today = dt.date(2026, 12, 1)
+    plain = load_knowledge_base(settings, today=today)
+    for _ in range(2):  # cold, then warm
+        cache = open_cache(settings)
+        cached = load_knowledge_base(settings, today=today, cache=cache)
+        assert messages(cached) == messages(plain)
+        assert cached.files == plain.files
+        assert [pm.id for pm in cached.postmortems] == [pm.id for pm in plain.postmortems]
+    assert plain.problems
+
+
+def _id_of(path: Path) -> str:
+    return next(line for line in path.read_text().splitlines() if line.startswith("id: "))[4:]
