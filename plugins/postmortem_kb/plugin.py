@@ -102,7 +102,9 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
             raise PluginError(f"postmortems: {error}") from None
         self._report(knowledge_base.problems)
         self.knowledge_base = knowledge_base
-        renderer = Renderer(self.settings.templates_dir, config.use_directory_urls)
+        renderer = Renderer(
+            self.settings.templates_dir, config.use_directory_urls, collect_islands=True
+        )
         self.renderer = renderer
         self.browse = browse_index(knowledge_base.postmortems, self.settings, self.today)
         self.page_tags = {
@@ -244,15 +246,16 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         plugin together (Material's search parser handles every tag in Python). The
         template gives search the card's key terms instead, in one hidden line.
         """
-        islands = self.islands.pop(page.file.src_uri, None)
-        if islands is None:
+        islands = self.islands.pop(page.file.src_uri, None) or {}
+        if self.renderer is not None:  # the index pages' tables, the home page's markers
+            islands = {**islands, **self.renderer.islands.pop(page.file.src_uri, {})}
+        if not islands:
             return output
-        for placeholder in islands:
-            if placeholder not in output:
-                log.warning(
-                    f"the header card of {page.file.src_uri} has no place in the page: a "
-                    "theme override or another plugin removed the page content's comments"
-                )
+        if any(placeholder not in output for placeholder in islands):
+            log.warning(
+                f"the header card or a table of {page.file.src_uri} has no place in the "
+                "page: a theme override or another plugin removed the page content's comments"
+            )
         return restore_islands(output, islands)
 
     def on_serve(

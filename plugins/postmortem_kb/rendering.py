@@ -85,8 +85,20 @@ class Links:
 class Renderer:
     """Renders the generated pages from templates."""
 
-    def __init__(self, templates_dir: Path | None = None, use_directory_urls: bool = True) -> None:
-        """Create the environment; templates in ``templates_dir`` override the package's."""
+    def __init__(
+        self,
+        templates_dir: Path | None = None,
+        use_directory_urls: bool = True,
+        *,
+        collect_islands: bool = False,
+    ) -> None:
+        """Create the environment; templates in ``templates_dir`` override the package's.
+
+        With ``collect_islands``, ``render`` sets every HTML island apart in ``islands``,
+        keyed by the page it was rendered for (see ``html_island``); else islands stay inline.
+        """
+        self.islands: dict[str, dict[str, str]] = {}
+        self.collect_islands = collect_islands
         loaders: list[Any] = []
         if templates_dir is not None:
             loaders.append(FileSystemLoader(str(templates_dir)))
@@ -108,8 +120,14 @@ class Renderer:
         self.env.filters["html_island"] = html_island
 
     def render(self, template: str, page_src_uri: str, **context: Any) -> str:
-        """Render ``template`` for the page at ``page_src_uri``, islands inline."""
+        """Render ``template`` for the page at ``page_src_uri``.
+
+        Its HTML islands stay inline, or are set apart in ``islands[page_src_uri]`` when the
+        renderer collects them.
+        """
         links = Links(page_src_uri, self.use_directory_urls)
+        if self.collect_islands:
+            context["_pmkb_islands"] = self.islands.setdefault(page_src_uri, {})
         return self.env.get_template(template).render(link=links, **context)
 
     def render_page(self, template: str, page_src_uri: str, **context: Any) -> RenderedPage:

@@ -52,7 +52,7 @@ def test_a_removed_placeholder_is_reported(
     (root / "mkdocs.yml").write_text(config)
     with caplog.at_level(logging.WARNING):
         build(root)
-    assert "the header card of postmortems/a.md has no place in the page" in caplog.text
+    assert "the header card or a table of postmortems/a.md has no place in the page" in caplog.text
 
 
 def test_render_inlines_islands_and_render_page_sets_them_apart(tmp_path: Path) -> None:
