@@ -8,6 +8,7 @@ problem naming it: nothing is skipped silently.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import re
 import unicodedata
@@ -55,17 +56,28 @@ class KnowledgeBase:
         return tuple(problem for problem in self.problems if problem.level == "error")
 
 
+def _letters_and_digits(text: str) -> str:
+    normalized = unicodedata.normalize("NFKC", text).casefold()
+    return re.sub(r"[\W_]+", "-", normalized).strip("-")
+
+
 def slugify(text: str) -> str:
-    """A URL-safe slug: lowercase ASCII letters, digits and single hyphens."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    """The URL segment of a tag or service: letters and digits (any script) and single hyphens.
+
+    The slug can never climb out of its folder ('/', '.' and '\\' become hyphens) and is
+    never empty: a value with no letter or digit gets a short hash of itself.
+    """
+    return _letters_and_digits(text) or "x-" + hashlib.sha256(text.encode()).hexdigest()[:10]
 
 
 def page_slug(stem: str) -> str:
-    """The URL segment of a postmortem's page: its file stem when safe, else a slug of it."""
+    """The URL segment of a postmortem's page: its file stem when safe, else a slug of it.
+
+    Empty when the stem has no letter or digit, which is reported as a problem.
+    """
     if _SAFE_SLUG.fullmatch(stem) and not stem.startswith("."):
         return stem
-    return slugify(stem)
+    return _letters_and_digits(stem)
 
 
 def discover(settings: Settings) -> tuple[list[Path], list[Problem]]:

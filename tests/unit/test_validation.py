@@ -39,10 +39,19 @@ def test_a_valid_postmortem_has_no_problems(validator: SchemaValidator) -> None:
     assert problems_of(validator, postmortem_text()) == []
 
 
+CONTRACT_EXAMPLE = ROOT / "tests/fixtures/contract-example.md"
+
+
 def test_the_contract_example_is_valid(validator: SchemaValidator) -> None:
-    contract = (ROOT.parent / "shared/postmortem-format.md").read_text()
-    example = contract.split("```markdown\n", 1)[1].split("```", 1)[0]
-    assert problems_of(validator, example) == []
+    assert problems_of(validator, CONTRACT_EXAMPLE.read_text()) == []
+
+
+def test_the_contract_example_fixture_matches_the_contract() -> None:
+    contract = ROOT.parent / "shared/postmortem-format.md"
+    if not contract.is_file():
+        pytest.skip("the shared contract is not beside this checkout")
+    example = contract.read_text().split("```markdown\n", 1)[1].split("```", 1)[0]
+    assert CONTRACT_EXAMPLE.read_text() == example
 
 
 def text_with(**overrides: Any) -> str:
@@ -247,3 +256,34 @@ def test_yaml_dates_unquoted_or_quoted_both_validate(validator: SchemaValidator)
     unquoted = yaml.safe_dump(front_matter())  # PyYAML quotes dates; make sure both forms parse
     assert problems_of(validator, quoted) == []
     assert "date: '2024-03-15'" in unquoted
+
+
+def test_the_name_pattern_in_code_is_the_schemas() -> None:
+    from postmortem_kb.validation import NAME_PATTERN
+
+    schema = json.loads((ROOT / "schemas/postmortem.schema.json").read_text())
+    assert schema["properties"]["services"]["items"]["pattern"] == NAME_PATTERN
+    assert schema["properties"]["tags"]["items"]["pattern"] == NAME_PATTERN
+
+
+@pytest.mark.parametrize(
+    "name", ["checkout", "Amazon S3", "Slack (desktop)", "api/v1", "R&D", "日本"]
+)
+def test_real_world_service_and_tag_names_are_accepted(
+    validator: SchemaValidator, name: str
+) -> None:
+    assert problems_of(validator, text_with(services=[name], tags=[name])) == []
+
+
+@pytest.mark.parametrize("name", ["<script>", " lead", "a\u202eb", "x" * 65, 'quo"te'])
+def test_unsafe_service_names_are_refused(validator: SchemaValidator, name: str) -> None:
+    assert any("services[0]" in m for m in problems_of(validator, text_with(services=[name])))
+
+
+def test_slugs_stay_in_their_folder_and_are_never_empty() -> None:
+    from postmortem_kb.knowledge_base import slugify
+
+    assert slugify("../../etc/passwd") == "etc-passwd"
+    assert slugify("Orders DB") == "orders-db"
+    assert slugify("日本") == "日本"
+    assert slugify("+++").startswith("x-") and slugify("+++") != slugify("---")
