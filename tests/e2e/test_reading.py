@@ -1,0 +1,74 @@
+"""A reader's paths through the published example: home, search, postmortems and the indexes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from browsertools import (
+    Reader,
+    Site,
+    broken_links,
+    heading,
+    links,
+    postmortem_paths,
+    search,
+)
+
+# An example postmortem with tags, several services, overdue items and related postmortems.
+DNS = "postmortems/2026-06-18-site-unreachable-after-dns-records-recreated/"
+
+
+def assert_links_resolve(reader: Reader, site: Site) -> None:
+    """Every link of the page's content to the site reaches a built page (and its anchor)."""
+    assert broken_links(site.site_dir, site.server, links(reader.page)) == []
+
+
+def expected_paths(site: Site, keep: Callable[[dict[str, Any]], bool]) -> set[str]:
+    return {pm["url"] for pm in site.postmortems() if keep(pm)}
+
+
+def test_a_postmortem_page_shows_its_card(reader: Reader, site: Site) -> None:
+    pm = next(pm for pm in site.postmortems() if pm["url"] == DNS)
+    page = reader.goto(DNS)
+    assert heading(page) == pm["title"]
+    card = page.locator(".pmkb-card")
+    assert card.locator(".pmkb-id").inner_text() == pm["id"]
+    assert card.locator(".pmkb-badge", has_text=pm["severity"]).is_visible()
+    overdue = [item for item in pm["action_items"] if item["overdue_days"]]
+    assert overdue, "the example should have overdue items on the build date"
+    assert card.locator(".pmkb-badge--overdue").count() == len(overdue)
+    assert card.locator(".pmkb-badge--overdue").first.is_visible()
+    for service in pm["services"]:
+        assert service in card.inner_text()
+    related = postmortem_paths(links(page, ".pmkb-related"))
+    assert related == [site.by_id(identifier)["url"] for identifier in pm["related"]]
+    assert_links_resolve(reader, site)
+    reader.assert_clean()
+
+
+def test_search_finds_a_postmortem_by_a_word_of_its_summary(reader: Reader, site: Site) -> None:
+    pm = site.by_id("PM-2025-001")
+    assert "newsletter" in pm["summary"]
+    reader.goto("")
+    results = search(reader, "newsletter")
+    assert results[0] == pm["url"]
+    reader.assert_clean()
+
+
+def test_search_finds_a_postmortem_by_its_id(reader: Reader, site: Site) -> None:
+    reader.goto("")
+    results = search(reader, "PM-2026-006")
+    # Index pages that list the id match too; of the postmortems, the one with that id is first.
+    assert postmortem_paths(results)[0] == site.by_id("PM-2026-006")["url"]
+    reader.assert_clean()
+
+
+def test_search_finds_the_postmortems_of_a_service(reader: Reader, site: Site) -> None:
+    reader.goto("")
+    results = search(reader, "orders-db")
+    expected = expected_paths(site, lambda pm: "orders-db" in pm["services"])
+    assert len(expected) >= 2
+    found = postmortem_paths(results)
+    assert set(found[: len(expected)]) == expected, "the service's postmortems rank first"
+    reader.assert_clean()

@@ -1,0 +1,98 @@
+"""Every page works offline, logs no error, and stays legible in the light and the dark scheme."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from browsertools import (
+    COLOURS_JS,
+    Reader,
+    Site,
+    broken_links,
+    composite,
+    contrast,
+    links,
+    parse_colour,
+)
+
+# One page of each kind the plugin makes; each is screenshotted in both schemes. The hand-written
+# pages of docs/ are checked by the test of every page.
+PAGES = {
+    "home": "",
+    "postmortem": "postmortems/2026-06-18-site-unreachable-after-dns-records-recreated/",
+}
+
+# Elements that load something: none may point at another host (a preconnect to a font CDN
+# makes no request event, so the DOM is checked as well as the traffic).
+RESOURCES_JS = """
+() => [...document.querySelectorAll(
+  "link[href], script[src], img[src], iframe[src], source[src], video[src], audio[src], "
+  + "object[data], embed[src], image[href]"
+)].map((el) => el.href?.baseVal ?? el.href ?? el.src ?? el.data).filter(Boolean)
+"""
+
+BADGES = ".md-content .pmkb-badge, .md-content .pmkb-status, .md-content .pmkb-chip"
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("name", list(PAGES))
+def test_a_page_works_offline_and_without_errors(
+    open_reader: Callable[[str], Reader], site: Site, name: str, scheme: str
+) -> None:
+    reader = open_reader(scheme)
+    page = reader.goto(PAGES[name])
+    expected = "slate" if scheme == "dark" else "default"
+    assert page.locator("body").get_attribute("data-md-color-scheme") == expected
+    page.wait_for_load_state("networkidle")
+    reader.screenshot(f"{name}-{scheme}")
+    assert [url for url in page.evaluate(RESOURCES_JS) if not reader.is_local(url)] == []
+    assert "fonts.googleapis.com" not in page.content()
+    reader.assert_clean()
+
+
+def test_every_page_of_the_site_loads_offline_with_working_links(
+    reader: Reader, site: Site
+) -> None:
+    pages = site.pages()
+    assert len(pages) > len(site.postmortems())
+    broken: dict[str, list[str]] = {}
+    for path in pages:
+        page = reader.goto(path)
+        found = broken_links(site.site_dir, site.server, links(page))
+        if found:
+            broken[path] = found
+    assert broken == {}
+    reader.assert_clean()
+
+
+def assert_badges_legible(reader: Reader, path: str) -> int:
+    """Every badge, status and chip on a page has text contrast of at least 4.5:1."""
+    page = reader.goto(path)
+    seen = page.locator(BADGES).evaluate_all(COLOURS_JS)
+    for badge in seen:
+        background = composite(badge["layers"])
+        ratio = contrast(parse_colour(badge["color"]), background)
+        assert ratio >= 4.5, f"{path}: {badge['text']!r} {badge['color']} on {background}"
+    return len(seen)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_badges_are_legible(open_reader: Callable[[str], Reader], scheme: str) -> None:
+    reader = open_reader(scheme)
+    assert assert_badges_legible(reader, PAGES["postmortem"]) >= 5
+    reader.assert_clean()
+
+
+def test_the_palette_toggle_switches_the_badges_to_the_dark_scheme(reader: Reader) -> None:
+    page = reader.goto(PAGES["postmortem"])
+    badge = page.locator(".pmkb-card .pmkb-badge").first
+    light = badge.evaluate("(el) => getComputedStyle(el).backgroundColor")
+    page.locator("label.md-header__button[for^='__palette']:visible").first.click()
+    page.wait_for_selector("body[data-md-color-scheme='slate']")
+    dark = badge.evaluate("(el) => getComputedStyle(el).backgroundColor")
+    assert dark != light
+    assert assert_badges_legible(reader, PAGES["postmortem"]) >= 5  # the choice is kept
+    assert page.locator("body").get_attribute("data-md-color-scheme") == "slate"
+    reader.assert_clean()
