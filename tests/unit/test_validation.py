@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from kbtools import front_matter, postmortem_text, write_kb
+from kbtools import FULL_BODY, front_matter, postmortem_text, write_kb
 from postmortem_kb.knowledge_base import load_knowledge_base
 from postmortem_kb.loader import load_text
 from postmortem_kb.settings import ConfigurationError, Settings, packaged_schema_path
@@ -191,7 +191,11 @@ def test_timeline_out_of_order(tmp_path: Path) -> None:
 
 
 def test_date_may_differ_by_a_day_from_started_in_utc(tmp_path: Path) -> None:
-    timeline = {"started": "2024-03-15T23:30:00-05:00", "detected": "2024-03-16T04:40:00Z"}
+    timeline = {
+        "started": "2024-03-15T23:30:00-05:00",
+        "detected": "2024-03-16T04:40:00Z",
+        "mitigated": "2024-03-16T05:00:00Z",
+    }
     assert kb_problems(tmp_path, {"a.md": postmortem_text(timeline=timeline)}) == []
 
 
@@ -202,7 +206,9 @@ def test_final_with_no_action_items_needs_a_reason(tmp_path: Path) -> None:
     assert any(
         "action_items: is empty: a final postmortem lists its action items" in m for m in found
     )
-    reason = "\n## Action Items\n\nNone: the vendor fixed the fault and we depend on nothing new.\n"
+    reason = FULL_BODY.replace(
+        "See the table above.", "None: the vendor fixed the fault and we depend on nothing new."
+    )
     assert (
         kb_problems(tmp_path / "b", {"a.md": postmortem_text(body=reason, action_items=[])}) == []
     )
