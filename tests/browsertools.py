@@ -33,6 +33,7 @@ CHROMIUM = Path(os.environ.get("PMKB_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
     "--no-sandbox",  # CI containers run as root
     "--disable-gpu",
+    "--disable-dev-shm-usage",  # Docker gives /dev/shm 64 MB; Chromium then crashes on big pages
     "--disable-quic",
     "--no-first-run",
     # Without these, Chromium itself calls Google's update, sync and field-trial servers.
@@ -227,7 +228,6 @@ class Hostile:
     def text(self) -> str:
         """The file: valid, with script payloads in every free-text field that is published."""
         return postmortem_text(
-            body="\n## Summary\n\nThe payloads are in the front matter; this body is plain.\n",
             id=self.id,
             title=self.title,
             date="2026-11-28",
@@ -237,7 +237,7 @@ class Hostile:
             services=[self.service],
             tags=["security"],
             authors=["<img src=x onerror=\"window.__pmkbPwned('author')\">"],
-            reviewers=None,
+            reviewers=["<script>window.__pmkbPwned('reviewer')</script>"],
             timeline={
                 "started": "2026-11-28T10:00:00Z",
                 "detected": "2026-11-28T10:05:00Z",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from browsertools import Reader, Site, heading, search
 
 # Payloads that ran call window.__pmkbPwned (installed before any page script), which records
@@ -30,6 +32,26 @@ def test_the_postmortem_page_shows_the_payloads_as_text(reader: Reader, site: Si
     assert hostile.action in page.locator(".pmkb-card").inner_text()
     assert_nothing_injected(reader)
     reader.screenshot("hostile-postmortem-light")
+    reader.assert_clean()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "action-items/",
+        "metrics/",
+    ],
+)
+def test_an_index_lists_the_hostile_postmortem_as_text(
+    reader: Reader, site: Site, path: str
+) -> None:
+    page = reader.goto(path)
+    assert_nothing_injected(reader)
+    text = page.locator(".md-content").inner_text()
+    if path != "metrics/":
+        assert site.hostile.id in text or "Hostile" in text, "the index lists it"
+    if "Hostile" in text:
+        assert site.hostile.title in text, "its title, whole and literal"
     reader.assert_clean()
 
 

@@ -72,3 +72,53 @@ def test_search_finds_the_postmortems_of_a_service(reader: Reader, site: Site) -
     found = postmortem_paths(results)
     assert set(found[: len(expected)]) == expected, "the service's postmortems rank first"
     reader.assert_clean()
+
+
+def test_the_action_items_page_shows_overdue_items(reader: Reader, site: Site) -> None:
+    page = reader.goto("action-items/")
+    assert page.locator(".pmkb-badge--overdue").first.is_visible()
+    text = page.locator(".md-content").inner_text()
+    for pm in site.postmortems():
+        for item in pm["action_items"]:
+            assert item["action"] in text, f"{pm['id']}: {item['action']}"
+    with_items = {pm["url"] for pm in site.postmortems() if pm["action_items"]}
+    assert set(postmortem_paths(links(page))) == with_items
+    assert_links_resolve(reader, site)
+    reader.assert_clean()
+
+
+# A chart: an inline SVG or an SVG image, visible, not empty.
+CHARTS_JS = """
+(content) => {
+  const charts = [];
+  for (const svg of content.querySelectorAll("svg")) {
+    const box = svg.getBoundingClientRect();
+    if (box.width < 150 || box.height < 80) continue;  // icons, not charts
+    const marks = [...svg.querySelectorAll("path, rect, line, polyline, polygon, circle")]
+      .filter((mark) => {
+        const b = mark.getBoundingClientRect();
+        return b.width > 0 || b.height > 0;
+      });
+    charts.push({kind: "svg", width: box.width, height: box.height, marks: marks.length,
+                 visible: svg.checkVisibility()});
+  }
+  for (const img of content.querySelectorAll("img[src$='.svg']")) {
+    const box = img.getBoundingClientRect();
+    charts.push({kind: "img", width: box.width, height: box.height,
+                 marks: img.naturalWidth > 0 ? 1 : 0, visible: img.checkVisibility()});
+  }
+  return charts;
+}
+"""
+
+
+def test_the_metrics_page_shows_charts(reader: Reader, site: Site) -> None:
+    page = reader.goto("metrics/")
+    charts = page.locator(".md-content").first.evaluate(CHARTS_JS)
+    assert len(charts) >= 2, charts
+    for chart in charts:
+        assert chart["visible"], chart
+        assert chart["width"] > 0 and chart["height"] > 0, chart
+        assert chart["marks"] >= (1 if chart["kind"] == "img" else 10), chart
+    assert_links_resolve(reader, site)
+    reader.assert_clean()

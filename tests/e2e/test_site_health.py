@@ -22,6 +22,8 @@ from browsertools import (
 PAGES = {
     "home": "",
     "postmortem": "postmortems/2026-06-18-site-unreachable-after-dns-records-recreated/",
+    "action-items": "action-items/",
+    "metrics": "metrics/",
 }
 
 # Elements that load something: none may point at another host (a preconnect to a font CDN
@@ -34,6 +36,35 @@ RESOURCES_JS = """
 """
 
 BADGES = ".md-content .pmkb-badge, .md-content .pmkb-status, .md-content .pmkb-chip"
+
+# The text of an SVG chart (real text, or Matplotlib's glyph groups) and what lies behind it.
+CHART_TEXT_JS = """
+(svg) => {
+  const box = svg.getBoundingClientRect();
+  const layers = [];
+  for (let node = svg.parentElement; node; node = node.parentElement) {
+    const background = getComputedStyle(node).backgroundColor;
+    if (background && background !== "rgba(0, 0, 0, 0)") layers.push(background);
+  }
+  // A shape filling (nearly) the whole chart is the chart's own background.
+  for (const shape of svg.querySelectorAll("rect, path")) {
+    const b = shape.getBoundingClientRect();
+    const style = getComputedStyle(shape);
+    if (b.width * b.height >= 0.9 * box.width * box.height && style.fill !== "none") {
+      const fill = style.fill;
+      const opacity = parseFloat(style.fillOpacity) * parseFloat(style.opacity);
+      if (fill.startsWith("rgb(") && opacity > 0) {
+        layers.unshift(fill.replace("rgb(", "rgba(").replace(")", `, ${opacity})`));
+      }
+      break;
+    }
+  }
+  const texts = [...svg.querySelectorAll("text, g[id^='text_'] use, g[id^='text_'] path")]
+    .filter((el) => el.getClientRects().length > 0)
+    .map((el) => getComputedStyle(el).fill);
+  return {texts: texts, layers: layers};
+}
+"""
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
@@ -82,6 +113,27 @@ def assert_badges_legible(reader: Reader, path: str) -> int:
 def test_badges_are_legible(open_reader: Callable[[str], Reader], scheme: str) -> None:
     reader = open_reader(scheme)
     assert assert_badges_legible(reader, PAGES["postmortem"]) >= 5
+    assert assert_badges_legible(reader, "action-items/") >= 1
+    reader.assert_clean()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_chart_text_is_legible(open_reader: Callable[[str], Reader], scheme: str) -> None:
+    reader = open_reader(scheme)
+    page = reader.goto("metrics/")
+    charts = [
+        chart
+        for chart in page.locator(".md-content svg").all()
+        if (chart.bounding_box() or {"width": 0})["width"] >= 150
+    ]
+    assert charts, "the metrics page has inline SVG charts"
+    for index, chart in enumerate(charts):
+        found = chart.evaluate(CHART_TEXT_JS)
+        background = composite(found["layers"])
+        assert found["texts"], f"chart {index} has text (axes, labels)"
+        for fill in set(found["texts"]):
+            ratio = contrast(parse_colour(fill), background)
+            assert ratio >= 4.5, f"chart {index}: text {fill} on {background}: {ratio:.2f}"
     reader.assert_clean()
 
 
