@@ -208,7 +208,7 @@ class Hostile:
 
     slug: str = "2026-11-28-hostile-input"
     id: str = "PM-2026-666"
-    service: str = "sandbox"
+    service: str = "search"
     title: str = (
         "Hostile <script>window.__pmkbPwned('title')</script>"
         '</title><img src=x onerror="window.__pmkbPwned(\'title-img\')"> & "quotes" | pipe'

@@ -38,6 +38,13 @@ def test_the_postmortem_page_shows_the_payloads_as_text(reader: Reader, site: Si
 @pytest.mark.parametrize(
     "path",
     [
+        "",
+        "postmortems/",
+        "tags/",
+        "severity/",
+        "services/",
+        "services/search/",
+        "root-causes/",
         "action-items/",
         "metrics/",
     ],

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import unquote
 
 from browsertools import (
+    SECTION_LINKS_JS,
     Reader,
     Site,
     broken_links,
+    click_link,
     heading,
     links,
     postmortem_paths,
     search,
+    site_path,
 )
 
 # An example postmortem with tags, several services, overdue items and related postmortems.
@@ -47,6 +52,19 @@ def test_a_postmortem_page_shows_its_card(reader: Reader, site: Site) -> None:
     reader.assert_clean()
 
 
+def test_the_home_page_shows_the_latest_postmortems_and_the_counts(
+    reader: Reader, site: Site
+) -> None:
+    page = reader.goto("")
+    newest = [pm["url"] for pm in site.postmortems()[:3]]
+    linked = postmortem_paths(links(page))
+    assert linked[:3] == newest, "the latest postmortems, newest first"
+    text = page.locator(".md-content").inner_text()
+    assert re.search(rf"\b{len(site.postmortems())}\b", text), "the number of postmortems"
+    assert_links_resolve(reader, site)
+    reader.assert_clean()
+
+
 def test_search_finds_a_postmortem_by_a_word_of_its_summary(reader: Reader, site: Site) -> None:
     pm = site.by_id("PM-2025-001")
     assert "newsletter" in pm["summary"]
@@ -71,6 +89,78 @@ def test_search_finds_the_postmortems_of_a_service(reader: Reader, site: Site) -
     assert len(expected) >= 2
     found = postmortem_paths(results)
     assert set(found[: len(expected)]) == expected, "the service's postmortems rank first"
+    reader.assert_clean()
+
+
+def test_a_tag_chip_leads_to_the_postmortems_with_that_tag(reader: Reader, site: Site) -> None:
+    tag = "database"
+    source = next(pm for pm in site.postmortems() if tag in pm["tags"])
+    page = reader.goto(source["url"])
+    chip = page.locator(".md-content a[href*='tags/']").filter(
+        has_text=re.compile(rf"^\s*{re.escape(tag)}\s*$")
+    )
+    assert chip.count() >= 1, "the tag is a link to the tags index"
+    chip.first.click()
+    page.wait_for_load_state("load")
+    assert re.search(r"/tags/", page.url), page.url
+    fragment = page.url.partition("#")[2]
+    if fragment:
+        listed = page.evaluate(SECTION_LINKS_JS, unquote(fragment))
+        assert listed is not None, f"no element with id {fragment!r} on the tags page"
+    else:
+        listed = links(page)
+    expected = expected_paths(site, lambda pm: tag in pm["tags"])
+    assert set(postmortem_paths(listed)) == expected
+    assert_links_resolve(reader, site)
+    reader.assert_clean()
+
+
+def test_services_lead_to_a_service_page_and_on_to_a_postmortem(reader: Reader, site: Site) -> None:
+    service = "checkout"
+    page = reader.goto("services/")
+    all_services = {service for pm in site.postmortems() for service in pm["services"]}
+    service_links = {
+        site_path(url) for url in links(page) if re.fullmatch(r"services/[^/]+/", site_path(url))
+    }
+    assert len(service_links) == len(all_services), "every service has its page"
+    assert_links_resolve(reader, site)
+
+    click_link(page, lambda url: site_path(url) == f"services/{service}/")
+    assert site_path(page.url) == f"services/{service}/"
+    history = set(postmortem_paths(links(page)))
+    assert history == expected_paths(site, lambda pm: service in pm["services"])
+    assert_links_resolve(reader, site)
+
+    target = click_link(page, lambda url: site_path(url) in history)
+    pm = next(pm for pm in site.postmortems() if pm["url"] == site_path(target))
+    assert heading(page) == pm["title"]
+    reader.assert_clean()
+
+
+def test_the_severity_page_lists_every_postmortem_by_level(reader: Reader, site: Site) -> None:
+    page = reader.goto("severity/")
+    text = page.locator(".md-content").inner_text()
+    levels = ["SEV1", "SEV2", "SEV3", "SEV4"]
+    positions = [text.find(level) for level in levels]
+    assert -1 not in positions, "every configured level is shown"
+    assert positions == sorted(positions), "worst first"
+    assert set(postmortem_paths(links(page))) == {pm["url"] for pm in site.postmortems()}
+    assert_links_resolve(reader, site)
+    reader.assert_clean()
+
+
+def test_the_root_causes_page_lists_the_recurring_causes(reader: Reader, site: Site) -> None:
+    page = reader.goto("root-causes/")
+    text = page.locator(".md-content").inner_text()
+    recurring = site.data["recurring_root_causes"]
+    assert recurring, "the example has recurring root causes"
+    positions = [text.find(cause["category"]) for cause in recurring]
+    assert -1 not in positions
+    assert positions == sorted(positions), "ordered by count, then by the latest incident"
+    linked = set(postmortem_paths(links(page)))
+    for cause in recurring:
+        assert {site.by_id(identifier)["url"] for identifier in cause["postmortems"]} <= linked
+    assert_links_resolve(reader, site)
     reader.assert_clean()
 
 

@@ -22,6 +22,12 @@ from browsertools import (
 PAGES = {
     "home": "",
     "postmortem": "postmortems/2026-06-18-site-unreachable-after-dns-records-recreated/",
+    "postmortems": "postmortems/",
+    "tags": "tags/",
+    "severity": "severity/",
+    "services": "services/",
+    "service": "services/checkout/",
+    "root-causes": "root-causes/",
     "action-items": "action-items/",
     "metrics": "metrics/",
 }
