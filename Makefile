@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: site serve test lint bench bench-quick clean
+.PHONY: site serve test e2e screenshots lint bench bench-quick clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,12 @@ bench: $(STAMP)  ## Benchmark builds, check and serve; writes benchmarks/results
 
 bench-quick: $(STAMP)  ## A smoke test of the benchmark suite (small sizes, one repetition)
 	$(BIN)/python -m benchmarks --quick --output benchmarks/work/results-quick.md
+
+e2e: $(STAMP)  ## Only the browser tests (needs Debian's chromium: apt-get install chromium)
+	$(BIN)/python -m pytest tests/e2e
+
+screenshots: $(STAMP)  ## Retake the README's screenshots of the example into docs/assets/screenshots/
+	$(BIN)/python tests/e2e/readme_screenshots.py
 
 lint: $(STAMP)  ## ruff and mypy only
 	$(BIN)/ruff check plugins tests benchmarks

@@ -6,6 +6,7 @@ import datetime as dt
 import os
 from collections.abc import Mapping
 from dataclasses import replace
+from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
@@ -84,6 +85,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
             )
         if "assets/pmkb.css" not in config.extra_css:
             config.extra_css.append("assets/pmkb.css")
+        _add_theme_overrides(config)
         # The index pages give their sections anchors with attr_list ({ #2025-q1 }), as
         # Material's tags plugin does for its listings.
         if not any(
@@ -268,6 +270,20 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
             if self.settings.templates_dir is not None and self.settings.templates_dir.is_dir():
                 server.watch(str(self.settings.templates_dir))
         return server
+
+
+def _add_theme_overrides(config: MkDocsConfig) -> None:
+    """Put the package's theme partials after the user's ``custom_dir``, before the theme's.
+
+    The user's own overrides still win; the package's replace the theme's (the repository link,
+    which would otherwise make every reader's browser call the Git host's API).
+    """
+    theme = config.theme
+    overrides = str(resources.files("postmortem_kb").joinpath("theme"))
+    if theme.name != "material" or overrides in theme.dirs:
+        return
+    position = 1 if theme.custom_dir else 0
+    theme.dirs.insert(position, overrides)
 
 
 class TagChip:
