@@ -621,7 +621,9 @@ def parse_sizes(text: str) -> tuple[int, ...]:
 
 def write(results: Results, output: Path, findings_file: Path | None) -> None:
     """Write the report and the raw figures beside it."""
-    findings = findings_file.read_text(encoding="utf-8") if findings_file else ""
+    findings = ""
+    if findings_file is not None and findings_file.is_file():
+        findings = findings_file.read_text(encoding="utf-8")
     output.write_text(report(results, findings), encoding="utf-8")
     output.with_suffix(".json").write_text(
         json.dumps(raw(results), indent=2) + "\n", encoding="utf-8"
@@ -653,7 +655,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--findings",
         type=Path,
-        help="a Markdown file of notes appended to the report (what profiling found)",
+        default=REPO / "benchmarks" / "findings.md",
+        help="a Markdown file of notes appended to the report (default: benchmarks/findings.md)",
     )
     args = parser.parse_args(argv)
     options = QUICK if args.quick else Options()
