@@ -690,6 +690,8 @@ def recurrence_notices(
     for members in by_category.values():
         members.sort(key=lambda pm: (pm.date, pm.id), reverse=True)
     notices: list[Problem] = []
+    # Most notices of a category name the same few newest postmortems: describe each once.
+    described: dict[int, str] = {}
     for pm in facts:
         seen: set[str] = set()
         for index, written in enumerate(pm.categories):
@@ -698,12 +700,16 @@ def recurrence_notices(
             if category in seen or len(members) < max(settings.recurring_threshold, 2):
                 continue
             seen.add(category)
-            notices.append(_recurrence_notice(pm, index, category, members))
+            notices.append(_recurrence_notice(pm, index, category, members, described))
     return notices
 
 
 def _recurrence_notice(
-    pm: RecurrenceFacts, index: int, category: str, members: list[RecurrenceFacts]
+    pm: RecurrenceFacts,
+    index: int,
+    category: str,
+    members: list[RecurrenceFacts],
+    described: dict[int, str],
 ) -> Problem:
     others: list[RecurrenceFacts] = []
     for other in members:
@@ -712,7 +718,10 @@ def _recurrence_notice(
             if len(others) == RECURRENCE_SHOWN:
                 break
     total = len(members) - 1
-    named = "; ".join(_describe_other(other) for other in others)
+    named = "; ".join(
+        described.get(id(other)) or described.setdefault(id(other), _describe_other(other))
+        for other in others
+    )
     if total > len(others):
         named += f"; and {total - len(others)} more"
     missing = [
