@@ -32,6 +32,7 @@ from postmortem_kb.validation import (
     cross_file_problems,
     final_action_items_problems,
     load_schema,
+    parse_date,
     parse_timestamp,
     timeline_problems,
 )
@@ -72,7 +73,9 @@ def discover(settings: Settings) -> tuple[list[Path], list[Problem]]:
     """Every file under the postmortems folder, and problems for those that cannot be postmortems.
 
     Hidden files and folders (a name starting with '.') are left out, so a ``.gitkeep`` can
-    keep an empty folder in git. Everything else is either a ``.md`` file to load or a problem.
+    keep an empty folder in git; a hidden file with a Markdown extension is a warning, since it
+    looks like a postmortem that would never be published. Everything else is either a ``.md``
+    file to load or a problem.
 
     Raises:
         ConfigurationError: when the folder does not exist.
@@ -104,11 +107,23 @@ def discover(settings: Settings) -> tuple[list[Path], list[Problem]]:
                 )
         dirnames.sort()
         for name in sorted(filenames):
-            if name.startswith("."):
-                continue
             path = base / name
             shown = settings.display_path(path)
             suffix = path.suffix
+            if name.startswith("."):
+                if name.lower().endswith(tuple(MARKDOWN_SUFFIXES)):
+                    problems.append(
+                        Problem(
+                            shown,
+                            None,
+                            None,
+                            "is hidden (its name starts with '.') and is not published: "
+                            "rename it without the dot if it is a postmortem",
+                            "PM105",
+                            "warning",
+                        )
+                    )
+                continue
             if suffix == ".md":
                 files.append(path)
             elif suffix.lower() in MARKDOWN_SUFFIXES:
@@ -264,7 +279,7 @@ def name_collisions(documents: Iterable[SourceDocument]) -> list[Problem]:
 
 
 def _date(value: Any) -> dt.date | None:
-    return None if value is None else dt.date.fromisoformat(value)
+    return None if value is None else parse_date(value)
 
 
 def _timestamp(value: Any) -> dt.datetime | None:
@@ -297,7 +312,7 @@ def build_postmortem(document: SourceDocument, slug: str) -> Postmortem:
     return Postmortem(
         id=data["id"],
         title=data["title"],
-        date=dt.date.fromisoformat(data["date"]),
+        date=parse_date(data["date"]),
         severity=data["severity"],
         status=cast(Any, data["status"]),
         summary=data["summary"],

@@ -74,7 +74,7 @@ def test_an_invalid_postmortem_fails_the_build_with_every_problem(
         build(root)
     text = caplog.text
     assert "3 error(s) in 2 file(s); nothing was published" in text
-    assert "postmortems/bad.md:4: date: '2024-02-30' is not a valid date" in text
+    assert "postmortems/bad.md:4: date: '2024-02-30' is not a day that exists" in text
     assert "postmortems/bad.md:5: severity: the text 'SEV9' is not one of" in text
     assert "postmortems/worse.md:1: the file has no front matter" in text
     assert "Traceback" not in text
