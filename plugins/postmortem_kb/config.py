@@ -45,6 +45,10 @@ class PostmortemsConfig(base.Config):
     format_page = c.Type(bool, default=True)
     """Generate ``format.md``, the field reference, from the schema in use."""
 
+    sanitize_html = c.Type(bool, default=True)
+    """Clean the HTML of postmortem pages with an allow-list: raw HTML that could run
+    (``<script>``, ``on*=`` attributes, ``javascript:`` links) is removed."""
+
 
 def taxonomy_aliases(taxonomy: dict[str, Any]) -> dict[str, str]:
     """Alias to canonical category, from ``{canonical: [aliases]}``.

@@ -11,7 +11,7 @@ from urllib.parse import urljoin
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.livereload import LiveReloadServer
-from mkdocs.plugins import BasePlugin, get_plugin_logger
+from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.nav import Navigation, Section
 from mkdocs.structure.pages import Page
@@ -21,6 +21,7 @@ from postmortem_kb.config import PostmortemsConfig, settings_from_options
 from postmortem_kb.knowledge_base import KnowledgeBase, load_knowledge_base
 from postmortem_kb.model import Problem
 from postmortem_kb.rendering import Renderer
+from postmortem_kb.sanitize import sanitize_html
 from postmortem_kb.settings import ConfigurationError, Settings, build_date
 from postmortem_kb.site import GeneratedPage, generate_site
 from postmortem_kb.validation import SchemaValidator, load_schema
@@ -138,6 +139,22 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         if generated is not None:
             page.meta.update(generated.meta)
         return markdown
+
+    @event_priority(50)
+    def on_page_content(
+        self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files
+    ) -> str | None:
+        """Sanitize the HTML of postmortem pages (option ``sanitize_html``).
+
+        Only postmortem pages take Markdown from authors; the site's own pages in ``docs/``
+        are left as written. It runs before other plugins' handlers, so that none of them
+        (Material's typeset plugin copies headings into the table of contents) sees the
+        author's HTML before it is cleaned.
+        """
+        generated = self.pages.get(page.file.src_uri)
+        if not self.config.sanitize_html or generated is None or generated.source_path is None:
+            return html
+        return sanitize_html(html)
 
     def on_page_context(
         self, context: TemplateContext, /, *, page: Page, config: MkDocsConfig, nav: Navigation

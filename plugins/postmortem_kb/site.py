@@ -9,7 +9,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from markupsafe import escape
+from markupsafe import Markup, escape
 
 from postmortem_kb.analysis import derived_times, escalation_level, overdue_days
 from postmortem_kb.export import export_data, to_json
@@ -81,7 +81,9 @@ def postmortem_page(
         severity_rank=severity_rank(postmortem.severity, settings.severities),
         items=items,
         related=related,
-        body=postmortem.source.body,
+        # The author's Markdown passes through as Markdown; the plugin sanitizes the HTML it
+        # renders to (option sanitize_html), which is where raw HTML in it can be judged.
+        body=Markup(postmortem.source.body),
         today=today,
     )
     return GeneratedPage(
