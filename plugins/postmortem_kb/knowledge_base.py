@@ -231,6 +231,12 @@ def _assign_slugs(
             continue
         other = owners.get(slug.casefold())
         if other is not None:
+            if path.stem == other.stem:
+                reason = "page URLs leave out folders"
+            elif path.stem.casefold() == other.stem.casefold():
+                reason = "URLs ignore case"
+            else:
+                reason = "both names reduce to that URL"
             for this, that in ((path, other), (other, path)):
                 problems.append(
                     Problem(
@@ -238,7 +244,7 @@ def _assign_slugs(
                         None,
                         None,
                         f"its page postmortems/{slug.lower()}/ would collide with "
-                        f"{settings.display_path(that)}'s (URLs ignore case): rename one",
+                        f"{settings.display_path(that)}'s ({reason}): rename one",
                         "PM206",
                     )
                 )

@@ -387,12 +387,18 @@ def _enum_message(value: Any, allowed: Sequence[Any]) -> str:
         guess = by_fold.get(value.strip().casefold())
         if guess is None:
             close = difflib.get_close_matches(value, [str(o) for o in allowed], n=1, cutoff=0.5)
-            guess = close[0] if close else None
+            # 'SEV9' is close to 'SEV4' as text, but a different number is no typo.
+            if close and _without_digits(close[0]) != _without_digits(value):
+                guess = close[0]
         if guess is not None:
             message += f"; did you mean '{guess}'?"
     elif isinstance(value, bool):
         message += "; YAML 1.2 reads only true/false as booleans, so check the value"
     return message
+
+
+def _without_digits(text: str) -> str:
+    return "".join(ch for ch in text if not ch.isdigit())
 
 
 _ZONE = r"(?:[Zz]|[+-]\d\d:\d\d)"
@@ -440,6 +446,8 @@ def _format_message(value: Any, format_name: str) -> str:
 
 def _pattern_message(value: Any, pattern: str) -> str:
     text = str(value)
+    if not text:
+        return "must not be empty"  # the same words as minLength's, so one message remains
     invisible = next(
         (ch for ch in text if unicodedata.category(ch) in _INVISIBLE_CATEGORIES and ch != " "),
         None,
