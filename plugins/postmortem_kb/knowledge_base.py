@@ -259,9 +259,12 @@ def name_collisions(documents: Iterable[SourceDocument]) -> list[Problem]:
     for field_name in ("services", "tags"):
         spellings: dict[str, dict[str, SourceDocument]] = {}
         for document in documents if isinstance(documents, list) else list(documents):
-            values = document.front_matter.get(field_name) or []
+            values = document.front_matter.get(field_name)
+            if not isinstance(values, list):
+                continue  # the schema reports it
             for value in values:
-                spellings.setdefault(slugify(value), {}).setdefault(value, document)
+                if isinstance(value, str):
+                    spellings.setdefault(slugify(value), {}).setdefault(value, document)
         for slug, variants in sorted(spellings.items()):
             if len(variants) < 2:
                 continue

@@ -211,12 +211,7 @@ def parse_front_matter(text: str, first_line: int = 1) -> FrontMatter:
                 continue
             # A mapping or a sequence starts.
             if len(stack) >= MAX_DEPTH:
-                raise FrontMatterError(
-                    line,
-                    f"the front matter nests deeper than {MAX_DEPTH} levels; "
-                    "a postmortem needs three at most",
-                    "PM004",
-                )
+                raise FrontMatterError(line, _TOO_DEEP, "PM004")
             container: dict[str, Any] | list[Any] = (
                 {} if isinstance(event, yaml.MappingStartEvent) else []
             )
@@ -243,6 +238,9 @@ def parse_front_matter(text: str, first_line: int = 1) -> FrontMatter:
 
 
 _NOTHING: Any = object()
+_TOO_DEEP = (
+    f"the front matter nests deeper than {MAX_DEPTH} levels; a postmortem needs three at most"
+)
 
 
 def _resolve(text: str, line: int) -> Any:
@@ -351,6 +349,8 @@ def _syntax_error(error: yaml.MarkedYAMLError, first_line: int, source_lines: li
     mark = error.problem_mark or error.context_mark
     line = None if mark is None else mark.line + first_line
     problem = (error.problem or "invalid YAML").strip()
+    if "maximum nesting depth" in problem:  # libyaml's own bound, met before ours in flow style
+        return FrontMatterError(line, _TOO_DEEP, "PM004")
     hint = ""
     text = source_lines[mark.line] if mark is not None and mark.line < len(source_lines) else ""
     if "\t" in problem or "'\\t'" in problem or "\t" in text[: len(text) - len(text.lstrip())]:
