@@ -19,6 +19,13 @@ TAGS = ["database", "deploy", "capacity", "certificate", "dns", "config", "cache
 CAUSES = ["deploy-process", "capacity-planning", "missing-test-coverage", "config-change"]
 FACTORS = ["people", "process", "technology", "monitoring", "configuration", "documentation"]
 WORDS = ["the", "orders", "database", "saturated", "after", "deploy", "checkout", "requests"]
+VERBS = ["Add", "Alert on", "Remove", "Automate", "Document", "Limit", "Test", "Rotate"]
+OBJECTS = [
+    "the orders-db connection pool",
+    "checkout deploys",
+    "the certificate expiry",
+    "cache TTLs",
+]
 
 BAD_FILES: dict[str, str | bytes] = {
     "bad-yaml.md": "---\ntitle: Outage: checkout down\n---\nBody\n",
@@ -43,8 +50,8 @@ def _timeline(rng: random.Random, day: dt.date) -> dict[str, str]:
     timeline = {}
     moment = start
     for name in ("started", "detected", "mitigated", "resolved"):
-        if name != "started" and rng.random() < 0.15:
-            continue  # some timelines are incomplete
+        if name == "resolved" and rng.random() < 0.3:
+            continue  # some incidents have no permanent fix yet
         timeline[name] = moment.strftime("%Y-%m-%dT%H:%M:00Z")
         moment += dt.timedelta(minutes=rng.randrange(1, 240))
     return timeline
@@ -54,7 +61,8 @@ def postmortem(rng: random.Random, index: int, ids: list[str]) -> tuple[str, str
     """One valid postmortem: its file name (maybe in a year folder) and its text."""
     day = dt.date(2021, 1, 1) + dt.timedelta(days=rng.randrange(4 * 365))
     identifier = f"PM-{day.year}-{index:04d}"
-    status = rng.choice(["draft", "in-review", "final", "final"])
+    # Final only: drafts and reviews of past incidents are overdue (PM409, PM410).
+    status = "final"
     data: dict[str, Any] = {
         "id": identifier,
         "title": f"{_sentence(rng, 5)[:-1]} ({index})",
@@ -72,8 +80,7 @@ def postmortem(rng: random.Random, index: int, ids: list[str]) -> tuple[str, str
         data["reviewers"] = [f"reviewer-{rng.randrange(10)}"]
     if rng.random() < 0.5:
         data["incident"] = f"INC-{rng.randrange(10_000)}"
-    if rng.random() < 0.9:
-        data["timeline"] = _timeline(rng, day)
+    data["timeline"] = _timeline(rng, day)
     data["impact"] = {"users_affected": rng.randrange(100_000), "data_loss": rng.random() < 0.1}
     if status == "final" or rng.random() < 0.5:
         data["root_causes"] = [
@@ -86,36 +93,27 @@ def postmortem(rng: random.Random, index: int, ids: list[str]) -> tuple[str, str
         ]
     data["action_items"] = [
         {
-            "action": _sentence(rng, 6),
-            "type": rng.choice(["prevent", "detect", "mitigate", "document"]),
+            "action": f"{rng.choice(VERBS)} {rng.choice(OBJECTS)} in step {number}",
+            "type": "prevent" if number == 0 else rng.choice(["detect", "mitigate", "document"]),
             "priority": rng.choice(["P1", "P2", "P3"]),
             "owner": f"@team-{rng.randrange(8)}",
             "due": (day + dt.timedelta(days=rng.randrange(7, 90))).isoformat(),
             "status": rng.choice(["todo", "in-progress", "done", "wont-do"]),
         }
-        for _ in range(rng.randint(1, 4))
+        for number in range(rng.randint(1, 4))
     ]
     if ids and rng.random() < 0.2:
         data["related"] = [rng.choice(ids)]
-    body = "\n".join(
-        [
-            "",
-            "## Summary",
-            "",
-            _sentence(rng, 30),
-            "",
-            "## Timeline",
-            "",
-            "| Time | Event |",
-            "| --- | --- |",
-            "| 14:20 | Deploy finished |",
-            "",
-            "## Lessons Learned",
-            "",
-            f"- {_sentence(rng)}",
-            "",
-        ]
-    )
+    sections = {
+        "Summary": _sentence(rng, 30),
+        "Impact": _sentence(rng, 12),
+        "Timeline": "| Time | Event |\n| --- | --- |\n| 14:20 | Deploy finished |",
+        "Root Cause": _sentence(rng, 15),
+        "Action Items": "See the table above.",
+        "What Went Well": f"- {_sentence(rng)}\n- {_sentence(rng)}",
+        "Lessons Learned": f"- {_sentence(rng)}",
+    }
+    body = "".join(f"\n## {title}\n\n{text}\n" for title, text in sections.items())
     text = "---\n" + yaml.safe_dump(data, sort_keys=False, allow_unicode=True) + "---\n" + body
     folder = f"{day.year}/" if rng.random() < 0.3 else ""
     return f"{folder}{day.isoformat()}-{index:04d}.md", text

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -148,3 +150,23 @@ def build(root: Path, strict: bool = False) -> Path:
     config = load_config(str(root / "mkdocs.yml"), strict=strict)
     mkdocs_build(config)
     return Path(config.site_dir)
+
+
+def copy_tracked_files(repository: Path, destination: Path) -> list[str]:
+    """Copy the files git would commit (tracked and new, not ignored) into ``destination``."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=repository,
+        capture_output=True,
+        check=True,
+    ).stdout.decode("utf-8")
+    copied = []
+    for name in sorted(filter(None, listed.split("\0"))):
+        source = repository / name
+        if not source.is_file():  # deleted in the work tree, not yet committed
+            continue
+        target = destination / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, target)
+        copied.append(name)
+    return copied

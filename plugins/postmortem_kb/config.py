@@ -8,8 +8,15 @@ from typing import Any
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 
+from postmortem_kb.authoring import check_id_format
 from postmortem_kb.model import DEFAULT_SEVERITIES
-from postmortem_kb.settings import ConfigurationError, Settings, packaged_schema_path
+from postmortem_kb.rules import check_rule_levels
+from postmortem_kb.settings import (
+    DEFAULT_ID_FORMAT,
+    ConfigurationError,
+    Settings,
+    packaged_schema_path,
+)
 
 PLUGIN_NAME = "postmortems"
 
@@ -37,13 +44,20 @@ class PostmortemsConfig(base.Config):
     """Canonical root cause categories, each with its aliases: ``{database: [db-outage]}``."""
 
     rules = c.Type(dict, default={})
-    """A level per rule code: ``{PM301: off, PM401: error}``."""
+    """A level per rule code: ``{PM301: off, PM401: error}`` (error, warning, notice, off)."""
 
     templates_dir = c.Optional(c.Type(str))
     """A folder of templates that override the package's own, relative to ``mkdocs.yml``."""
 
     format_page = c.Type(bool, default=True)
     """Generate ``format.md``, the field reference, from the schema in use."""
+
+    id_format = c.Type(str, default=DEFAULT_ID_FORMAT)
+    """How ``pmkb new`` spells the next id: ``{YYYY}`` is the incident's year, ``{NNN}`` the
+    next free number with at least as many digits as N's."""
+
+    feed_entries = c.Type(int, default=50)
+    """How many of the newest postmortems ``feed.xml`` carries."""
 
     sanitize_html = c.Type(bool, default=True)
     """Clean the HTML of postmortem pages with an allow-list: raw HTML that could run
@@ -87,15 +101,12 @@ def settings_from_options(options: PostmortemsConfig, config_file: Path) -> Sett
         raise ConfigurationError("recurring_threshold must be 1 or more")
     if options.max_file_bytes < 1:
         raise ConfigurationError("max_file_bytes must be 1 or more")
+    if options.feed_entries < 1:
+        raise ConfigurationError("feed_entries must be 1 or more")
     if not options.severities:
         raise ConfigurationError("severities must list at least one level")
-    rules = {}
-    for code, level in options.rules.items():
-        if level not in ("error", "warning", "notice", "off"):
-            raise ConfigurationError(
-                f"rules: {code}: {level!r} is not one of error, warning, notice, off"
-            )
-        rules[str(code)] = str(level)
+    rules = check_rule_levels(options.rules)
+    check_id_format(options.id_format)
     return Settings(
         root=root,
         postmortems_dir=(root / options.postmortems_dir).resolve(),
@@ -106,6 +117,8 @@ def settings_from_options(options: PostmortemsConfig, config_file: Path) -> Sett
         taxonomy=taxonomy_aliases(options.taxonomy),
         rule_levels=rules,
         templates_dir=(root / options.templates_dir).resolve() if options.templates_dir else None,
+        id_format=options.id_format,
+        feed_entries=options.feed_entries,
     )
 
 

@@ -8,6 +8,7 @@ problem naming it: nothing is skipped silently.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import re
 import unicodedata
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
+from postmortem_kb.lint import lint_knowledge_base
 from postmortem_kb.loader import load_file, shorten
 from postmortem_kb.model import (
     ActionItem,
@@ -26,7 +28,8 @@ from postmortem_kb.model import (
     SourceDocument,
     Timeline,
 )
-from postmortem_kb.settings import ConfigurationError, Settings
+from postmortem_kb.rules import RULES_BY_CODE, apply_rule_levels
+from postmortem_kb.settings import ConfigurationError, Settings, build_date
 from postmortem_kb.validation import (
     SchemaValidator,
     cross_file_problems,
@@ -55,18 +58,34 @@ class KnowledgeBase:
         """The problems at error level."""
         return tuple(problem for problem in self.problems if problem.level == "error")
 
+    @property
+    def warnings(self) -> tuple[Problem, ...]:
+        """The problems at warning level."""
+        return tuple(problem for problem in self.problems if problem.level == "warning")
+
+
+def _letters_and_digits(text: str) -> str:
+    normalized = unicodedata.normalize("NFKC", text).casefold()
+    return re.sub(r"[\W_]+", "-", normalized).strip("-")
+
 
 def slugify(text: str) -> str:
-    """A URL-safe slug: lowercase ASCII letters, digits and single hyphens."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    """The URL segment of a tag or service: letters and digits (any script) and single hyphens.
+
+    The slug can never climb out of its folder ('/', '.' and '\\' become hyphens) and is
+    never empty: a value with no letter or digit gets a short hash of itself.
+    """
+    return _letters_and_digits(text) or "x-" + hashlib.sha256(text.encode()).hexdigest()[:10]
 
 
 def page_slug(stem: str) -> str:
-    """The URL segment of a postmortem's page: its file stem when safe, else a slug of it."""
+    """The URL segment of a postmortem's page: its file stem when safe, else a slug of it.
+
+    Empty when the stem has no letter or digit, which is reported as a problem.
+    """
     if _SAFE_SLUG.fullmatch(stem) and not stem.startswith("."):
         return stem
-    return slugify(stem)
+    return _letters_and_digits(stem)
 
 
 def discover(settings: Settings) -> tuple[list[Path], list[Problem]]:
@@ -152,15 +171,27 @@ def discover(settings: Settings) -> tuple[list[Path], list[Problem]]:
 
 
 def load_knowledge_base(
-    settings: Settings, validator: SchemaValidator | None = None
+    settings: Settings,
+    validator: SchemaValidator | None = None,
+    today: dt.date | None = None,
 ) -> KnowledgeBase:
-    """Load, validate and build every postmortem of a knowledge base.
+    """Load, validate, build and lint every postmortem of a knowledge base.
+
+    The lint rules run on every postmortem that could be built, in the same pass, and the
+    configured rule levels are applied once, at the end, for the plugin and the command alike.
+
+    Args:
+        settings: the knowledge base's settings.
+        validator: a compiled validator to reuse; by default one is made from the schema.
+        today: the build date that process deadlines count to; by default ``build_date()``.
 
     Raises:
-        ConfigurationError: when the folder or the schema cannot be used.
+        ConfigurationError: when the folder, the schema or ``SOURCE_DATE_EPOCH`` cannot be used.
     """
     if validator is None:
         validator = SchemaValidator(load_schema(settings.schema_path, settings.severities))
+    if today is None:
+        today = build_date()
     paths, problems = discover(settings)
     documents: list[SourceDocument] = []
     for path in paths:
@@ -175,24 +206,32 @@ def load_knowledge_base(
             found.extend(timeline_problems(document))
             found.extend(final_action_items_problems(document))
         problems.extend(found)
-        if not any(problem.level == "error" for problem in found):
+        if not any(problem.code == "PM101" for problem in found):
             valid.append(document)
     problems.extend(cross_file_problems(documents))
     slugs, slug_problems = _assign_slugs(paths, settings)
     problems.extend(slug_problems)
     problems.extend(name_collisions(valid))
-    failed = {problem.file for problem in problems if problem.level == "error"}
+    unpublishable = {problem.file for problem in problems if _is_unpublishable(problem)}
     postmortems = [
         build_postmortem(document, slugs[document.abs_path])
         for document in valid
-        if document.file not in failed
+        if document.file not in unpublishable
     ]
     postmortems.sort(key=lambda pm: (pm.date, pm.id), reverse=True)
+    problems.extend(lint_knowledge_base(postmortems, settings, today))
+    leveled = apply_rule_levels(problems, settings.rule_levels)
     return KnowledgeBase(
         postmortems=tuple(postmortems),
-        problems=tuple(sorted(set(problems), key=Problem.sort_key)),
+        problems=tuple(sorted(set(leveled), key=Problem.sort_key)),
         files=tuple(settings.display_path(path) for path in paths),
     )
+
+
+def _is_unpublishable(problem: Problem) -> bool:
+    """A problem that keeps its file from being built: its rule's level cannot be lowered."""
+    rule = RULES_BY_CODE.get(problem.code)
+    return problem.level == "error" and (rule is None or rule.fixed)
 
 
 def _assign_slugs(

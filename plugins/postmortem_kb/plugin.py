@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
 
+from markupsafe import escape
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.livereload import LiveReloadServer
@@ -15,9 +16,11 @@ from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.nav import Navigation, Section
 from mkdocs.structure.pages import Page
+from mkdocs.utils import get_relative_url
 from mkdocs.utils.templates import TemplateContext
 
 from postmortem_kb.config import PostmortemsConfig, settings_from_options
+from postmortem_kb.feed import FEED_PATH
 from postmortem_kb.knowledge_base import KnowledgeBase, load_knowledge_base
 from postmortem_kb.model import Problem
 from postmortem_kb.rendering import Renderer
@@ -75,7 +78,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         """Load and validate every postmortem, then add their pages and the generated ones."""
         assert self.settings is not None and self.validator is not None and self.today
         try:
-            knowledge_base = load_knowledge_base(self.settings, self.validator)
+            knowledge_base = load_knowledge_base(self.settings, self.validator, self.today)
         except ConfigurationError as error:
             raise PluginError(f"postmortems: {error}") from None
         self._report(knowledge_base.problems)
@@ -88,6 +91,8 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
             renderer,
             self.today,
             format_page=self.config.format_page,
+            site_name=config.site_name,
+            site_url=config.site_url,
         ):
             existing = files.get_file_from_path(page.src_uri)
             if existing is not None:
@@ -165,6 +170,18 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
             return context
         page.edit_url = _edit_url(config, generated.source_path)
         return context
+
+    def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str:
+        """Announce the feed in every page's head, where browsers and feed readers look."""
+        if self.settings is None or "</head>" not in output:
+            return output
+        href = get_relative_url(FEED_PATH, page.url)
+        title = escape(f"{config.site_name}: postmortems")
+        tag = (
+            f'<link rel="alternate" type="application/atom+xml" title="{title}" '
+            f'href="{escape(href)}">'
+        )
+        return output.replace("</head>", f"{tag}\n</head>", 1)
 
     def on_serve(
         self, server: LiveReloadServer, config: MkDocsConfig, builder: Any

@@ -16,6 +16,7 @@ from pathlib import Path
 from postmortem_kb.model import DEFAULT_SEVERITIES
 
 PACKAGED_SCHEMA = "schemas/postmortem.schema.json"
+DEFAULT_ID_FORMAT = "PM-{YYYY}-{NNN}"
 
 
 def packaged_schema_path() -> Path:
@@ -42,6 +43,9 @@ class Settings:
         taxonomy: alias to canonical root cause category.
         rule_levels: a level (``error``, ``warning``, ``notice``, ``off``) per rule code.
         templates_dir: a folder of templates that override the package's own.
+        id_format: how ``pmkb new`` spells a new id: ``{YYYY}`` the incident's year, ``{NNN}``
+            the next free number (as many digits as N's, at least).
+        feed_entries: how many of the newest postmortems ``feed.xml`` carries.
     """
 
     root: Path
@@ -53,6 +57,8 @@ class Settings:
     taxonomy: Mapping[str, str] = field(default_factory=dict)
     rule_levels: Mapping[str, str] = field(default_factory=dict)
     templates_dir: Path | None = None
+    id_format: str = DEFAULT_ID_FORMAT
+    feed_entries: int = 50
 
     def display_path(self, path: Path) -> str:
         """A file's path as messages show it: relative to the root, with forward slashes."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from fractions import Fraction
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from markupsafe import Markup, escape
 from postmortem_kb.analysis import derived_times, escalation_level, overdue_days
 from postmortem_kb.export import export_data, to_json
 from postmortem_kb.knowledge_base import KnowledgeBase
+from postmortem_kb.metrics import rounded_times, severity_medians
 from postmortem_kb.model import Postmortem
 from postmortem_kb.rendering import Renderer, schema_fields
 from postmortem_kb.settings import Settings
@@ -61,8 +63,12 @@ def postmortem_page(
     settings: Settings,
     renderer: Renderer,
     today: dt.date,
+    severity_median: Mapping[str, Fraction | None] | None = None,
 ) -> GeneratedPage:
-    """A postmortem's page: the header card from its front matter, then its body."""
+    """A postmortem's page: the header card from its front matter, then its body.
+
+    ``severity_median`` holds the medians of its severity level, shown beside its own times.
+    """
     items = []
     for item in postmortem.action_items:
         days = overdue_days(item, today)
@@ -78,6 +84,7 @@ def postmortem_page(
         src_uri,
         pm=postmortem,
         times=derived_times(postmortem),
+        severity_median=rounded_times(severity_median or {}),
         severity_rank=severity_rank(postmortem.severity, settings.severities),
         items=items,
         related=related,
@@ -109,11 +116,24 @@ def generate_site(
     today: dt.date,
     *,
     format_page: bool = True,
+    site_name: str = "",
+    site_url: str | None = None,
 ) -> list[GeneratedPage]:
-    """Every page and file the plugin adds to the site, in a stable order."""
+    """Every page and file the plugin adds to the site, in a stable order.
+
+    ``site_name`` and ``site_url`` (MkDocs' settings) title the feed and make its links
+    absolute when the URL is known.
+    """
+    # Imported here: the tracking pages are GeneratedPages, defined in this module.
+    from postmortem_kb.tracking import tracking_pages
+
     postmortems = knowledge_base.postmortems
     by_id = {pm.id: pm for pm in postmortems}
-    pages = [postmortem_page(pm, by_id, settings, renderer, today) for pm in postmortems]
+    medians = severity_medians(postmortems, settings.severities)
+    pages = [
+        postmortem_page(pm, by_id, settings, renderer, today, medians[pm.severity])
+        for pm in postmortems
+    ]
     if format_page:
         pages.append(
             GeneratedPage(
@@ -126,7 +146,18 @@ def generate_site(
                 ),
             )
         )
-    data = export_data(postmortems, today, settings.taxonomy, settings.recurring_threshold)
+    pages.extend(
+        tracking_pages(
+            knowledge_base, settings, renderer, today, site_name=site_name, site_url=site_url
+        )
+    )
+    data = export_data(
+        postmortems,
+        today,
+        settings.taxonomy,
+        settings.recurring_threshold,
+        severities=settings.severities,
+    )
     pages.append(GeneratedPage("postmortems.json", to_json(data)))
     pages.append(GeneratedPage("assets/pmkb.css", stylesheet()))
     return pages

@@ -87,14 +87,21 @@ _FORMAT_CHECKER.checks("date", raises=ValueError)(_checks(parse_date))
 _FORMAT_CHECKER.checks("date-time", raises=ValueError)(_checks(parse_timestamp))
 _REQUIRED_FORMATS = ("date", "date-time")
 
+NAME_PATTERN = (
+    "^[^\\s<>\"'`\\\\\\u0000-\\u001f\\u007f-\\u009f\\u00ad\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064"
+    "\\u2066-\\u206f\\ufeff][^<>\"'`\\\\\\u0000-\\u001f\\u007f-\\u009f\\u00ad\\u200b-\\u200f\\u2028-\\u202e"
+    "\\u2060-\\u2064\\u2066-\\u206f\\ufeff]{0,63}$"
+)
+"""The schema's pattern for services and tags (kept in step by a test)."""
+
 _PATTERN_HINTS = {
     "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$": (
         "must start with a letter or digit and use only letters, digits, '.', '_' and '-' "
         "(64 characters at most)"
     ),
-    "^[A-Za-z0-9][A-Za-z0-9 ._+-]{0,63}$": (
-        "must start with a letter or digit and use only letters, digits, spaces, '.', '_', "
-        "'+' and '-' (64 characters at most)"
+    NAME_PATTERN: (
+        "must be at most 64 characters, not start with a space, and contain no quotes, "
+        "angle brackets, backslashes or control characters"
     ),
     "^[a-z0-9]+(-[a-z0-9]+)*$": "must be a kebab-case word, like 'deploy-process'",
     "^[^\\r\\n]*\\S[^\\r\\n]*$": "must be a single line of text, not blank",

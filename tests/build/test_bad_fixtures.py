@@ -13,6 +13,7 @@ test: ``symlink: true`` installs the fixture outside the postmortems folder and 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 from pathlib import Path
@@ -32,6 +33,9 @@ EXPECTED: dict[str, dict[str, Any]] = yaml.safe_load(
     (FIXTURES / "expected.yaml").read_text(encoding="utf-8")
 )
 GOOD = postmortem_text(id="PM-GOOD-1", tags=["database"])
+BUILD_DATE = dt.date(2024, 3, 18)
+"""Three days after the fixtures' incidents: no draft or review is overdue yet."""
+EPOCH = str(int(dt.datetime(2024, 3, 18, tzinfo=dt.timezone.utc).timestamp()))
 
 
 def install(case: str, root: Path) -> tuple[Path, str]:
@@ -58,7 +62,7 @@ def report(root: Path, options: dict[str, Any] | None) -> list[str]:
         postmortems_dir=root / "postmortems",
         max_file_bytes=(options or {}).get("max_file_bytes", 1024 * 1024),
     )
-    problems = load_knowledge_base(settings).problems
+    problems = load_knowledge_base(settings, today=BUILD_DATE).problems
     return [f"{problem} [{problem.code} {problem.level}]" for problem in problems]
 
 
@@ -69,8 +73,9 @@ def test_every_fixture_has_expectations_and_every_expectation_a_fixture() -> Non
 
 @pytest.mark.parametrize("case", sorted(EXPECTED))
 def test_a_bad_input_gives_its_exact_diagnostics_and_never_publishes_silently(
-    case: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    case: str, tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
     spec = EXPECTED[case]
     root, shown = install(case, tmp_path / "kb")
     expected = spec.get("problems", [])
@@ -83,7 +88,10 @@ def test_a_bad_input_gives_its_exact_diagnostics_and_never_publishes_silently(
         assert f"  {shown}" in caplog.text  # the failure names the file
         assert "Traceback" not in caplog.text
         return
+    outside = sorted(path for path in root.rglob("*") if "site" not in path.parts)
     site = build(root)
+    # Values end up in URLs (services, tags): no page may land outside the site folder.
+    assert sorted(path for path in root.rglob("*") if "site" not in path.parts) == outside
     if expected:  # warnings only: published, but a strict build fails naming the file
         caplog.clear()
         with pytest.raises(Abort), caplog.at_level(logging.WARNING):

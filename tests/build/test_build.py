@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from mkdocs.exceptions import Abort, PluginError
 
-from kbtools import build, front_matter, postmortem_text, write_kb
+from kbtools import FULL_BODY, build, front_matter, postmortem_text, write_kb
 
 
 def test_a_postmortem_page_has_its_header_card(tmp_path: Path) -> None:
@@ -154,7 +154,7 @@ Text <script>pmkbXSS()</script> and [a link](javascript:pmkbXSS()).
 
 def test_the_body_is_markdown_and_its_html_is_sanitized(tmp_path: Path) -> None:
     root = write_kb(tmp_path, {"a.md": postmortem_text(body=BODY_WITH_MARKUP)})
-    site = build(root, strict=True)
+    site = build(root)
     html = (site / "postmortems/a/index.html").read_text()
     assert "<blockquote>\n<p>A quote &amp; a remark.</p>\n</blockquote>" in html
     assert "if a &lt; b &amp;&amp; c &gt; d: pass" in html
@@ -171,3 +171,53 @@ def test_sanitizing_can_be_turned_off(tmp_path: Path) -> None:
     html = (build(root) / "postmortems/a/index.html").read_text()
     assert "<script>pmkbXSS()</script>" in html
     assert 'href="javascript:pmkbXSS()"' in html
+
+
+BLAME_BODY = FULL_BODY.replace("An N+1 query reached production.", "Human error caused it.")
+
+
+def test_lint_levels_are_the_same_in_the_build_as_in_pmkb_check(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    files = {"a.md": postmortem_text(body=BLAME_BODY)}
+    root = write_kb(tmp_path / "default", files)
+    with caplog.at_level(logging.WARNING):
+        build(root)
+    assert "postmortems/a.md:58: 'Human error' blames people, not the system" in caplog.text
+    with pytest.raises(Abort):
+        build(root, strict=True)
+    caplog.clear()
+    as_error = write_kb(tmp_path / "error", files, options={"rules": {"PM301": "error"}})
+    with pytest.raises((Abort, PluginError)), caplog.at_level(logging.ERROR):
+        build(as_error)
+    assert "1 error(s) in 1 file(s); nothing was published" in caplog.text
+    assert "postmortems/a.md:58: 'Human error' blames people" in caplog.text
+    off = write_kb(tmp_path / "off", files, options={"rules": {"PM301": "off"}})
+    build(off, strict=True)
+
+
+def test_notices_are_logged_and_never_fail_a_strict_build(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    cause = [{"category": "deploy-process", "description": "No canary stage."}]
+    root = write_kb(
+        tmp_path,
+        {
+            "a.md": postmortem_text(root_causes=cause),
+            "b.md": postmortem_text(id="PM-2", root_causes=cause),
+        },
+    )
+    with caplog.at_level(logging.INFO):
+        build(root, strict=True)
+    notices = [r for r in caplog.records if "recurs: it is also a root cause of" in r.message]
+    assert [r.levelno for r in notices] == [logging.INFO, logging.INFO]
+    assert "and add PM-2 to 'related'" in notices[0].message
+
+
+def test_an_unknown_rule_code_fails_the_build(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    root = write_kb(tmp_path, {"a.md": postmortem_text()}, options={"rules": {"PM3O1": "off"}})
+    with pytest.raises((Abort, PluginError)), caplog.at_level(logging.ERROR):
+        build(root)
+    assert "rules: 'PM3O1' is not a rule code" in caplog.text

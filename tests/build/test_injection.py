@@ -82,7 +82,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
         },
         extra_config=EXTRA_CONFIG,
     )
-    return build(root, strict=True)
+    # Not strict: the hostile pages break lint rules (sections, blame), which is beside the point.
+    return build(root)
 
 
 def generated_files(site: Path) -> Iterator[Path]:
@@ -103,18 +104,28 @@ def json_strings(value: Any) -> Iterator[str]:
             yield from json_strings(child)
 
 
-# RSS description and content:encoded, and Atom content or summary, carry HTML.
-HTML_IN_XML = re.compile(r"(^|})(description|content|summary|encoded)$")
+ATOM = "{http://www.w3.org/2005/Atom}"
 
 
 def xml_problems(path: Path) -> list[str]:
-    """Elements named after a payload, and HTML-bearing feed elements with live payloads."""
+    """Payloads an XML file would run: its elements and attributes, and text feeds read as HTML.
+
+    An Atom text construct is HTML only with type="html" (or XHTML as child elements, which
+    the element check covers); RSS carries HTML in description and content:encoded.
+    """
     found = []
     for element in ElementTree.parse(path).iter():
         tag = element.tag.lower()
         if "script" in tag or MARKER.lower() in tag:
             found.append(f"element {element.tag}")
-        html_bearing = element.get("type") in ("html", "xhtml") or HTML_IN_XML.search(tag)
+        for name, value in element.attrib.items():
+            script_url = value.strip().lower().startswith("javascript:")
+            if (name.lower().startswith("on") and MARKER in value) or script_url:
+                found.append(f"{element.tag} {name}={value[:80]!r}")
+        if element.tag.startswith(ATOM):
+            html_bearing = element.get("type") == "html"
+        else:
+            html_bearing = element.tag.rsplit("}", 1)[-1] in ("description", "encoded")
         if html_bearing and element.text:
             found.extend(live_payloads(element.text))
     return found

@@ -38,6 +38,7 @@ from postmortem_kb.loader import (
     parse_front_matter,
     resolve_plain_scalar,
 )
+from postmortem_kb.markdown_body import heading_key, parse_body
 from postmortem_kb.rendering import Renderer
 from postmortem_kb.settings import Settings, packaged_schema_path
 from postmortem_kb.site import postmortem_page
@@ -252,3 +253,40 @@ def test_front_matter_errors_carry_a_line() -> None:
     with pytest.raises(FrontMatterError) as raised:
         parse_front_matter("a: 1\nb: [\n", first_line=2)
     assert raised.value.line is not None
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "# a" + " " * 100_000 + "b",
+        "## Root cause" + " " * 100_000 + "x",
+        "a" + " " * 100_000 + "b",
+        "# " + " (" * 50_000,
+        "`a" * 50_000,
+    ],
+    ids=["heading-spaces", "heading-trailing", "setext-candidate", "parens", "ticks"],
+)
+def test_body_rules_take_a_pathological_line_in_linear_time(line: str) -> None:
+    body = f"\n{line}\n{'=' * 3}\n\n## Action Items\n\nNone.\n"
+    started = time.perf_counter()
+    parsed = parse_body(body, 1)
+    for heading in parsed.headings:
+        heading_key(heading.text)
+    assert time.perf_counter() - started < 1.0
+
+
+@pytest.mark.parametrize(
+    ("line", "title"),
+    [
+        ("# Root Cause", "Root Cause"),
+        ("## Root Cause ##", "Root Cause"),
+        ("## Root Cause ##   ", "Root Cause"),
+        ("## Root Cause#", "Root Cause#"),
+        ("# ###", ""),
+        ("#", ""),
+        ("   ### What Went Well   ", "What Went Well"),
+    ],
+)
+def test_atx_headings_lose_only_their_closing_hashes(line: str, title: str) -> None:
+    assert [heading.text for heading in parse_body(line, 1).headings] == [title]
+    assert parse_body("#5 not a heading", 1).headings == ()

@@ -1,0 +1,269 @@
+"""Report the result of ``pmkb check``: text for people, JSON for tools, GitHub annotations.
+
+Reporters take a ``CheckResult`` and write it, as check-jsonschema's do; they never decide
+what is a problem, only how it is shown.
+"""
+
+from __future__ import annotations
+
+import abc
+import json
+import os
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from itertools import groupby
+from pathlib import Path
+from typing import Any
+
+import click
+
+from postmortem_kb.model import Problem
+from postmortem_kb.rules import LEVEL_ORDER, RULES_BY_CODE
+
+JSON_FORMAT_VERSION = 1
+"""Bumped when the JSON output changes incompatibly."""
+MAX_SUMMARY_ROWS = 1000
+"""GitHub caps a step summary at 1 MiB; past this many rows the summary counts the rest."""
+
+Echo = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """What ``pmkb check`` found in the files it reports on.
+
+    Attributes:
+        files: the postmortem files reported on (all, or those under the given paths).
+        problems: their problems, sorted by file, line and code.
+        strict: whether warnings fail the check.
+    """
+
+    files: tuple[str, ...]
+    problems: tuple[Problem, ...]
+    strict: bool = False
+
+    def count(self, level: str) -> int:
+        """How many problems have a level."""
+        return sum(1 for problem in self.problems if problem.level == level)
+
+    @property
+    def failed(self) -> bool:
+        """Whether the check fails: any error, or any warning under ``--strict``."""
+        return self.count("error") > 0 or (self.strict and self.count("warning") > 0)
+
+    @property
+    def exit_code(self) -> int:
+        """0 when the check passes, 1 when it fails."""
+        return 1 if self.failed else 0
+
+    @property
+    def files_with_problems(self) -> int:
+        """How many files have at least one problem."""
+        return len({problem.file for problem in self.problems})
+
+    def tally(self) -> str:
+        """``2 errors, 1 warning and 0 notices in 2 of 15 files checked``."""
+        if not self.problems:
+            return f"{_plural(len(self.files), 'file')} checked: no problems"
+        counts = [
+            _plural(self.count("error"), "error"),
+            _plural(self.count("warning"), "warning"),
+            _plural(self.count("notice"), "notice"),
+        ]
+        text = (
+            f"{counts[0]}, {counts[1]} and {counts[2]} in {self.files_with_problems} of "
+            f"{_plural(len(self.files), 'file')} checked"
+        )
+        if self.strict and self.count("warning") and not self.count("error"):
+            text += " (--strict: warnings fail the check)"
+        return text
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"
+
+
+def _located(problem: Problem) -> str:
+    return f"{problem.field}: {problem.message}" if problem.field else problem.message
+
+
+class Reporter(abc.ABC):
+    """Writes a check result somewhere."""
+
+    def __init__(self, echo: Echo = click.echo) -> None:
+        """Write lines with ``echo`` (standard output by default)."""
+        self.echo = echo
+
+    @abc.abstractmethod
+    def report(self, result: CheckResult) -> None:
+        """Write the result."""
+
+
+_LEVEL_COLOURS = {"error": "red", "warning": "yellow", "notice": "blue"}
+
+
+class TextReporter(Reporter):
+    """For people: problems grouped by file, then a count.
+
+    ``postmortems/a.md`` on its own line, then one indented line per problem: the line
+    number, the level, the rule code, the field and the message.
+    """
+
+    def report(self, result: CheckResult) -> None:
+        """Write the problems grouped by file, then the tally."""
+        for file, problems in groupby(result.problems, key=lambda problem: problem.file):
+            self.echo(click.style(file, bold=True))
+            for problem in problems:
+                line = str(problem.line) if problem.line is not None else "-"
+                level = click.style(f"{problem.level:<7}", fg=_LEVEL_COLOURS[problem.level])
+                self.echo(f"  {line:>5}  {level}  {problem.code}  {_located(problem)}")
+        if result.problems:
+            self.echo("")
+        self.echo(result.tally())
+
+
+class JsonReporter(Reporter):
+    """For tools: one JSON object (see the command's documentation for its shape)."""
+
+    def report(self, result: CheckResult) -> None:
+        """Write the result as one JSON document."""
+        self.echo(json.dumps(json_result(result), indent=2, ensure_ascii=False))
+
+
+def json_result(result: CheckResult) -> dict[str, Any]:
+    """The JSON shape of a check result."""
+    return {
+        "version": JSON_FORMAT_VERSION,
+        "ok": not result.failed,
+        "strict": result.strict,
+        "files_checked": len(result.files),
+        "counts": {level: result.count(level) for level in LEVEL_ORDER},
+        "problems": [
+            {
+                "file": problem.file,
+                "line": problem.line,
+                "field": problem.field,
+                "code": problem.code,
+                "rule": RULES_BY_CODE[problem.code].name if problem.code in RULES_BY_CODE else "",
+                "level": problem.level,
+                "message": problem.message,
+            }
+            for problem in result.problems
+        ],
+    }
+
+
+def escape_data(text: str) -> str:
+    """Escape a workflow command's message: ``%``, CR and LF (GitHub's ``escapeData``)."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    """Escape a workflow command's property value: also ``:`` and ``,`` (``escapeProperty``)."""
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def annotation(problem: Problem, file: str) -> str:
+    """One GitHub workflow command: ``::error file=..,line=..,title=PM101::message``."""
+    properties = [f"file={escape_property(file)}"]
+    if problem.line is not None:
+        properties.append(f"line={problem.line}")
+    properties.append(f"title={escape_property(problem.code)}")
+    return f"::{problem.level} {','.join(properties)}::{escape_data(_located(problem))}"
+
+
+class GithubReporter(Reporter):
+    """For GitHub Actions: an annotation per problem, and a Markdown step summary.
+
+    Annotation paths are relative to ``GITHUB_WORKSPACE`` (the checkout) when the knowledge
+    base lies inside it, so they point at the right file when ``mkdocs.yml`` is in a
+    subfolder. When ``GITHUB_STEP_SUMMARY`` names a file, a table of every problem is
+    appended to it: GitHub shows only a few annotations per step.
+    """
+
+    def __init__(
+        self,
+        echo: Echo = click.echo,
+        *,
+        root: Path | None = None,
+        environ: Mapping[str, str] | None = None,
+        warn: Echo | None = None,
+    ) -> None:
+        """``root`` is the knowledge base's folder; ``environ`` defaults to the process's."""
+        super().__init__(echo)
+        self.root = root
+        self.environ = os.environ if environ is None else environ
+        self.warn = warn or (lambda text: click.echo(text, err=True))
+
+    def report(self, result: CheckResult) -> None:
+        """Write the annotations and the tally, then append the step summary."""
+        for problem in result.problems:
+            self.echo(annotation(problem, self.workspace_path(problem.file)))
+        self.echo(result.tally())
+        summary = self.environ.get("GITHUB_STEP_SUMMARY", "")
+        if summary:
+            try:
+                with Path(summary).open("a", encoding="utf-8") as handle:
+                    handle.write(step_summary(result))
+            except OSError as error:
+                self.warn(f"pmkb: cannot write the step summary to {summary}: {error.strerror}")
+
+    def workspace_path(self, file: str) -> str:
+        """A problem's file relative to the GitHub workspace, when the file lies inside it."""
+        workspace = self.environ.get("GITHUB_WORKSPACE", "")
+        if not workspace or self.root is None:
+            return file
+        try:
+            return (self.root / file).resolve().relative_to(Path(workspace).resolve()).as_posix()
+        except (ValueError, OSError):
+            return file
+
+
+_MARKDOWN_SPECIAL = re.compile(r"[\\`*_\[\]<>|&~$@]")
+
+
+def markdown_cell(value: object) -> str:
+    """Text for a Markdown table cell that stays text: no cell break, markup, HTML or mention.
+
+    The characters that Markdown, HTML or GitHub would act on in a cell (``|``, emphasis, code,
+    links, tags, entities, ``$`` math, ``@`` mentions) become numeric character references,
+    which render as the characters themselves; line breaks become spaces.
+    """
+    text = " ".join(str(value).split())
+    return _MARKDOWN_SPECIAL.sub(lambda match: f"&#{ord(match.group())};", text)
+
+
+def _summary_rows(result: CheckResult) -> Iterator[str]:
+    for problem in result.problems[:MAX_SUMMARY_ROWS]:
+        cells = (
+            problem.level,
+            problem.code,
+            problem.file,
+            "" if problem.line is None else str(problem.line),
+            _located(problem),
+        )
+        yield "| " + " | ".join(markdown_cell(cell) for cell in cells) + " |"
+
+
+def step_summary(result: CheckResult) -> str:
+    """The Markdown step summary: the tally and a table of every problem."""
+    lines = ["## pmkb check", "", markdown_cell(result.tally()) + ".", ""]
+    if result.problems:
+        lines.append("| Level | Rule | File | Line | Message |")
+        lines.append("| --- | --- | --- | ---: | --- |")
+        lines.extend(_summary_rows(result))
+        hidden = len(result.problems) - MAX_SUMMARY_ROWS
+        if hidden > 0:
+            lines.append("")
+            lines.append(f"… and {hidden:,} more: run `pmkb check` locally to see them all.")
+        lines.append("")
+    return "\n".join(lines) + "\n"
+
+
+REPORTERS: Mapping[str, type[Reporter]] = {
+    "text": TextReporter,
+    "json": JsonReporter,
+    "github": GithubReporter,
+}
+"""The output formats of ``pmkb check``."""
