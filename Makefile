@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: site serve test lint bench clean
+.PHONY: site serve test e2e screenshots lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,13 @@ serve: $(STAMP)  ## Preview the example knowledge base at http://127.0.0.1:8000/
 	$(BIN)/mkdocs serve
 
 test: $(STAMP)  ## Run the whole test suite
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
+
+e2e: $(STAMP)  ## Only the browser tests (needs Debian's chromium: apt-get install chromium)
+	$(BIN)/python -m pytest tests/e2e
+
+screenshots: $(STAMP)  ## Retake the README's screenshots of the example into docs/assets/screenshots/
+	$(BIN)/python tests/e2e/readme_screenshots.py
 
 lint: $(STAMP)  ## ruff and mypy only
 	$(BIN)/ruff check plugins tests

@@ -168,4 +168,7 @@ def write_tracker_kb(root: Path, **options: Any) -> Path:
         name: postmortem_text(title=f"Incident {fields['id']}", **fields)
         for name, fields in POSTMORTEMS.items()
     }
-    return write_kb(root, files, options=options or None)
+    # The drafts are older than the review deadline at the fixed build date; those process
+    # warnings (PM409, PM410) are not what the tracker tests are about.
+    options = {"rules": {"PM409": "notice", "PM410": "notice"}, **options}
+    return write_kb(root, files, options=options)

@@ -31,7 +31,7 @@ _FOREGROUND = "#010101"
 _PLACEHOLDERS: Mapping[str, str] = {
     _FOREGROUND: "currentColor",
     "#0b0001": "var(--pmkb-sev-1, #b71c1c)",
-    "#0b0002": "var(--pmkb-sev-2, #e65100)",
+    "#0b0002": "var(--pmkb-sev-2, #b84400)",
     "#0b0003": "var(--pmkb-sev-3, #8d6e00)",
     "#0b0004": "var(--pmkb-sev-4, #607d8b)",
     "#0c0001": "var(--pmkb-chart-1, #3f51b5)",

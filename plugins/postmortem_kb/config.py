@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -9,7 +10,8 @@ from mkdocs.config import base
 from mkdocs.config import config_options as c
 
 from postmortem_kb.authoring import check_id_format
-from postmortem_kb.model import DEFAULT_SEVERITIES
+from postmortem_kb.knowledge_base import value_slug
+from postmortem_kb.model import DEFAULT_SEVERITIES, ServiceInfo
 from postmortem_kb.rules import check_rule_levels
 from postmortem_kb.settings import (
     DEFAULT_ID_FORMAT,
@@ -41,7 +43,19 @@ class PostmortemsConfig(base.Config):
     """Files larger than this are refused before they are parsed."""
 
     taxonomy = c.Type(dict, default={})
-    """Canonical root cause categories, each with its aliases: ``{database: [db-outage]}``."""
+    """Canonical root cause categories, each with its aliases: ``{database: [db-outage]}``.
+    When set, a category that is neither canonical nor an alias is a warning (PM208)."""
+
+    services = c.Optional(c.Type((list, dict)))
+    """The services vocabulary: a list of names, or names mapped to ``{owner, tier,
+    description}``. When set, an unknown service is a warning (PM209)."""
+
+    tags = c.Optional(c.Type(list))
+    """The tags vocabulary: a list of names. When set, an unknown tag is a warning (PM210)."""
+
+    nav_section = c.Type(str, default="Browse")
+    """The title of the navigation section that lists the generated index pages; an empty
+    string leaves the navigation alone."""
 
     rules = c.Type(dict, default={})
     """A level per rule code: ``{PM301: off, PM401: error}`` (error, warning, notice, off)."""
@@ -90,6 +104,76 @@ def taxonomy_aliases(taxonomy: dict[str, Any]) -> dict[str, str]:
     return aliases
 
 
+SERVICE_FIELDS = ("owner", "tier", "description")
+
+
+def service_vocabulary(value: Any) -> dict[str, ServiceInfo] | None:
+    """The ``services`` option as data; ``None`` when it is absent or empty.
+
+    Raises:
+        ConfigurationError: when an entry is not a name or a mapping of known fields.
+    """
+    if not value:
+        return None
+    entries: list[tuple[Any, Any]] = (
+        [(name, None) for name in value] if isinstance(value, list) else list(value.items())
+    )
+    vocabulary: dict[str, ServiceInfo] = {}
+    for name, details in entries:
+        if not isinstance(name, str) or not name.strip():
+            raise ConfigurationError(f"services: {name!r} is not a service name")
+        if details is None:
+            details = {}
+        if not isinstance(details, dict):
+            raise ConfigurationError(
+                f"services: {name}: expected a mapping of {', '.join(SERVICE_FIELDS)}, "
+                f"got {details!r}"
+            )
+        unknown = sorted(str(key) for key in details if key not in SERVICE_FIELDS)
+        if unknown:
+            raise ConfigurationError(
+                f"services: {name}: unknown field(s) {', '.join(unknown)}; "
+                f"expected {', '.join(SERVICE_FIELDS)}"
+            )
+        fields: dict[str, str | None] = {}
+        for key in SERVICE_FIELDS:
+            item = details.get(key)
+            if item is not None and not isinstance(item, (str, int)):
+                raise ConfigurationError(f"services: {name}.{key}: expected text, got {item!r}")
+            fields[key] = None if item is None else str(item)
+        vocabulary[name] = ServiceInfo(name, **fields)
+    _refuse_slug_clashes("services", vocabulary)
+    return vocabulary
+
+
+def tag_vocabulary(value: Any) -> frozenset[str] | None:
+    """The ``tags`` option as data; ``None`` when it is absent or empty.
+
+    Raises:
+        ConfigurationError: when an entry is not a name.
+    """
+    if not value:
+        return None
+    for name in value:
+        if not isinstance(name, str) or not name.strip():
+            raise ConfigurationError(f"tags: {name!r} is not a tag name")
+    _refuse_slug_clashes("tags", value)
+    return frozenset(value)
+
+
+def _refuse_slug_clashes(option: str, names: Iterable[str]) -> None:
+    """Two names of a vocabulary that would share one page or anchor cannot both be right."""
+    seen: dict[str, str] = {}
+    for name in names:
+        slug = value_slug(name)
+        if slug in seen and seen[slug] != name:
+            raise ConfigurationError(
+                f"{option}: {seen[slug]!r} and {name!r} would share the page of {slug!r}: "
+                "keep one spelling"
+            )
+        seen[slug] = name
+
+
 def settings_from_options(options: PostmortemsConfig, config_file: Path) -> Settings:
     """Settings from the plugin's validated options and the path of ``mkdocs.yml``.
 
@@ -105,6 +189,14 @@ def settings_from_options(options: PostmortemsConfig, config_file: Path) -> Sett
         raise ConfigurationError("feed_entries must be 1 or more")
     if not options.severities:
         raise ConfigurationError("severities must list at least one level")
+    severity_slugs: dict[str, str] = {}
+    for level in options.severities:
+        slug = value_slug(level)
+        if slug in severity_slugs:
+            raise ConfigurationError(
+                f"severities: {severity_slugs[slug]!r} and {level!r} would share one anchor"
+            )
+        severity_slugs[slug] = level
     rules = check_rule_levels(options.rules)
     check_id_format(options.id_format)
     return Settings(
@@ -115,6 +207,9 @@ def settings_from_options(options: PostmortemsConfig, config_file: Path) -> Sett
         recurring_threshold=options.recurring_threshold,
         max_file_bytes=options.max_file_bytes,
         taxonomy=taxonomy_aliases(options.taxonomy),
+        root_cause_categories=frozenset(str(name) for name in options.taxonomy),
+        services=service_vocabulary(options.services),
+        tags=tag_vocabulary(options.tags),
         rule_levels=rules,
         templates_dir=(root / options.templates_dir).resolve() if options.templates_dir else None,
         id_format=options.id_format,

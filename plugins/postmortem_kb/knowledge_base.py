@@ -38,6 +38,7 @@ from postmortem_kb.validation import (
     parse_date,
     parse_timestamp,
     timeline_problems,
+    vocabulary_problems,
 )
 
 MARKDOWN_SUFFIXES = frozenset({".md", ".markdown", ".mdown", ".mkd", ".mkdn", ".mdwn"})
@@ -76,6 +77,26 @@ def slugify(text: str) -> str:
     never empty: a value with no letter or digit gets a short hash of itself.
     """
     return _letters_and_digits(text) or "x-" + hashlib.sha256(text.encode()).hexdigest()[:10]
+
+
+MAX_VALUE_SLUG = 80
+
+
+def value_slug(value: str) -> str:
+    """The URL segment or anchor of a tag, service, category or severity level.
+
+    It is ``slugify(value)``, so two values that differ only in case or punctuation share it
+    (and are reported as a collision), except that it is never a reserved name (``index``
+    would be the folder's own index page) and never long. Those cases get an underscore,
+    which ``slugify`` never produces, so they cannot collide with an ordinary slug.
+    """
+    slug = slugify(value)
+    if slug in RESERVED_SLUGS:
+        return f"{slug}_"
+    if len(slug) > MAX_VALUE_SLUG:
+        digest = hashlib.sha256(value.encode("utf-8")).hexdigest()[:10]
+        return f"{slug[: MAX_VALUE_SLUG - 11]}_{digest}"
+    return slug
 
 
 def page_slug(stem: str) -> str:
@@ -205,6 +226,15 @@ def load_knowledge_base(
         if not any(problem.level == "error" for problem in found):
             found.extend(timeline_problems(document))
             found.extend(final_action_items_problems(document))
+            found.extend(
+                vocabulary_problems(
+                    document,
+                    categories=settings.root_cause_categories,
+                    aliases=settings.taxonomy,
+                    services=settings.services,
+                    tags=settings.tags,
+                )
+            )
         problems.extend(found)
         if not any(problem.code == "PM101" for problem in found):
             valid.append(document)
@@ -303,7 +333,7 @@ def name_collisions(documents: Iterable[SourceDocument]) -> list[Problem]:
                 continue  # the schema reports it
             for value in values:
                 if isinstance(value, str):
-                    spellings.setdefault(slugify(value), {}).setdefault(value, document)
+                    spellings.setdefault(value_slug(value), {}).setdefault(value, document)
         for slug, variants in sorted(spellings.items()):
             if len(variants) < 2:
                 continue

@@ -127,6 +127,16 @@ class SourceDocument:
 
 
 @dataclass(frozen=True)
+class ServiceInfo:
+    """What the ``services`` vocabulary says about one service; every field optional."""
+
+    name: str
+    owner: str | None = None
+    tier: str | None = None
+    description: str | None = None
+
+
+@dataclass(frozen=True)
 class Cause:
     """A root cause or a contributing factor."""
 

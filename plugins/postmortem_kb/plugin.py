@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from importlib import resources
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
 
-from markupsafe import escape
+from markupsafe import Markup, escape
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.livereload import LiveReloadServer
@@ -19,8 +20,10 @@ from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
 from mkdocs.utils.templates import TemplateContext
 
+from postmortem_kb.browse import TAGS_URI, replace_markers
 from postmortem_kb.config import PostmortemsConfig, settings_from_options
 from postmortem_kb.feed import FEED_PATH
+from postmortem_kb.indexes import BrowseIndex, browse_index, tag_anchor
 from postmortem_kb.knowledge_base import KnowledgeBase, load_knowledge_base
 from postmortem_kb.model import Problem
 from postmortem_kb.rendering import Renderer
@@ -49,6 +52,10 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         self.knowledge_base: KnowledgeBase | None = None
         self.today: dt.date | None = None
         self.pages: dict[str, GeneratedPage] = {}
+        self.page_tags: dict[str, tuple[str, ...]] = {}
+        self.renderer: Renderer | None = None
+        self.browse: BrowseIndex | None = None
+        self.tags_url: str | None = None
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         """Read the options, check the schema, and register the stylesheet."""
@@ -72,6 +79,14 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
             )
         if "assets/pmkb.css" not in config.extra_css:
             config.extra_css.append("assets/pmkb.css")
+        _add_theme_overrides(config)
+        # The index pages give their sections anchors with attr_list ({ #2025-q1 }), as
+        # Material's tags plugin does for its listings.
+        if not any(
+            isinstance(name, str) and name.split(".")[-1] == "attr_list"
+            for name in config.markdown_extensions
+        ):
+            config.markdown_extensions.append("attr_list")
         return config
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
@@ -84,6 +99,11 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         self._report(knowledge_base.problems)
         self.knowledge_base = knowledge_base
         renderer = Renderer(self.settings.templates_dir, config.use_directory_urls)
+        self.renderer = renderer
+        self.browse = browse_index(knowledge_base.postmortems, self.settings, self.today)
+        self.page_tags = {
+            f"postmortems/{pm.slug}.md": pm.tags for pm in knowledge_base.postmortems if pm.tags
+        }
         for page in generate_site(
             knowledge_base,
             self.settings,
@@ -100,13 +120,18 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
                     f"postmortems: docs/{page.src_uri} clashes with the page this plugin "
                     f"generates at that path: rename or remove docs/{page.src_uri}"
                 )
+            # Pages of the Browse section stay out of MkDocs' own navigation too: on_nav
+            # places them, and an explicit nav that leaves them out raises no warning.
             inclusion = (
-                InclusionLevel.NOT_IN_NAV if page.hidden_from_nav else InclusionLevel.UNDEFINED
+                InclusionLevel.NOT_IN_NAV
+                if page.hidden_from_nav or page.nav_title
+                else InclusionLevel.UNDEFINED
             )
-            files.append(
-                File.generated(config, page.src_uri, content=page.content, inclusion=inclusion)
-            )
+            file = File.generated(config, page.src_uri, content=page.content, inclusion=inclusion)
+            files.append(file)
             self.pages[page.src_uri] = page
+            if page.src_uri == TAGS_URI:
+                self.tags_url = file.url
         return files
 
     def _report(self, problems: tuple[Problem, ...]) -> None:
@@ -127,13 +152,32 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
             )
 
     def on_nav(self, nav: Navigation, config: MkDocsConfig, files: Files) -> Navigation:
-        """Keep postmortem pages out of the navigation: readers reach them through indexes.
+        """Keep postmortem pages out of the navigation and add the "Browse" section.
 
-        Material renders the whole navigation into every page, so listing thousands of
-        postmortems would make the build quadratic in their number.
+        Readers reach postmortems through the indexes: Material renders the whole navigation
+        into every page, so listing thousands of postmortems would make the build quadratic
+        in their number. The index pages go into the section named by ``nav_section``,
+        unless the user's own ``nav`` already lists them.
         """
         hidden = {uri for uri, page in self.pages.items() if page.hidden_from_nav}
         nav.items = _prune(nav.items, hidden)
+        title = self.config.nav_section
+        if title:
+            listed = {page.file.src_uri for page in _pages_of(nav.items)}
+            entries = sorted(
+                (page for page in self.pages.values() if page.nav_title),
+                key=lambda page: (page.nav_order, page.src_uri),
+            )
+            browse: list[Page] = []
+            for entry in entries:
+                file = files.get_file_from_path(entry.src_uri)
+                if entry.src_uri in listed or file is None or not isinstance(file.page, Page):
+                    continue
+                file.page.title = escape(entry.nav_title)
+                browse.append(file.page)
+            if browse:
+                _add_section(nav, str(escape(title)), browse)
+        _relink(nav, files)
         return nav
 
     def on_page_markdown(
@@ -143,6 +187,10 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         generated = self.pages.get(page.file.src_uri)
         if generated is not None:
             page.meta.update(generated.meta)
+        elif self.browse is not None and self.renderer is not None and self.settings:
+            markdown = replace_markers(
+                markdown, page.file.src_uri, self.browse, self.settings, self.renderer
+            )
         return markdown
 
     @event_priority(50)
@@ -161,10 +209,19 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
             return html
         return sanitize_html(html)
 
+    # After Material's tags plugin (priority 0), which fills "tags" with chips that link
+    # nowhere unless a tags listing exists: the chips of a postmortem lead to tags/ instead.
+    @event_priority(-10)
     def on_page_context(
         self, context: TemplateContext, /, *, page: Page, config: MkDocsConfig, nav: Navigation
     ) -> TemplateContext:
-        """Point a postmortem's edit link at its real file."""
+        """Link a postmortem's tag chips to the tags page and its edit link to its real file."""
+        tags = self.page_tags.get(page.file.src_uri)
+        if tags:
+            base = self.tags_url
+            context["tags"] = [  # type: ignore[typeddict-unknown-key]
+                TagChip(escape(tag), f"{base}#{tag_anchor(tag)}" if base else None) for tag in tags
+            ]
         generated = self.pages.get(page.file.src_uri)
         if generated is None or generated.source_path is None:
             return context
@@ -193,6 +250,82 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
             if self.settings.templates_dir is not None and self.settings.templates_dir.is_dir():
                 server.watch(str(self.settings.templates_dir))
         return server
+
+
+def _add_theme_overrides(config: MkDocsConfig) -> None:
+    """Put the package's theme partials after the user's ``custom_dir``, before the theme's.
+
+    The user's own overrides still win; the package's replace the theme's (the repository link,
+    which would otherwise make every reader's browser call the Git host's API).
+    """
+    theme = config.theme
+    overrides = str(resources.files("postmortem_kb").joinpath("theme"))
+    if theme.name != "material" or overrides in theme.dirs:
+        return
+    position = 1 if theme.custom_dir else 0
+    theme.dirs.insert(position, overrides)
+
+
+class TagChip:
+    """A tag as Material's ``partials/tags.html`` renders it: a chip, linked when ``url``."""
+
+    def __init__(self, name: Markup, url: str | None) -> None:
+        """A chip named ``name`` (already HTML-escaped) that links to ``url``."""
+        self.name = name
+        self.url = url
+        self.hidden = False
+        self.type = None  # Material 9.5 reads it for the tag's icon.
+
+
+def _pages_of(items: list[Any]) -> list[Page]:
+    pages: list[Page] = []
+    for item in items:
+        if isinstance(item, Page):
+            pages.append(item)
+        elif isinstance(item, Section):
+            pages.extend(_pages_of(item.children))
+    return pages
+
+
+def _add_section(nav: Navigation, title: str, pages: list[Page]) -> None:
+    """Add ``pages`` to the top-level section ``title``, made after the home page if absent."""
+    for item in nav.items:
+        if isinstance(item, Section) and item.title == title:
+            item.children.extend(pages)
+            return
+    section = Section(title, list(pages))
+    first = nav.items[0] if nav.items else None
+    if isinstance(first, Page) and first.is_homepage:
+        nav.items.insert(1, section)
+    else:
+        nav.items.append(section)
+
+
+def _relink(nav: Navigation, files: Files) -> None:
+    """Recompute parents and previous/next links after the navigation changed.
+
+    MkDocs sets them before ``on_nav``; pages that left or joined the navigation would keep
+    stale ones otherwise.
+    """
+    for file in files.documentation_pages():
+        if isinstance(file.page, Page):
+            file.page.parent = None
+            file.page.previous_page = None
+            file.page.next_page = None
+
+    def set_parents(items: list[Any], parent: Section | None) -> None:
+        for item in items:
+            item.parent = parent
+            if isinstance(item, Section):
+                set_parents(item.children, item)
+
+    set_parents(nav.items, None)
+    pages = _pages_of(nav.items)
+    for number, page in enumerate(pages):
+        page.previous_page = pages[number - 1] if number > 0 else None
+        page.next_page = pages[number + 1] if number + 1 < len(pages) else None
+    nav.pages = pages
+    nav.homepage = next((page for page in pages if page.is_homepage), None)
 
 
 def _prune(items: list[Any], hidden: set[str]) -> list[Any]:

@@ -180,6 +180,29 @@ RULES: tuple[Rule, ...] = (
         "Use one spelling everywhere.",
     ),
     Rule(
+        "PM208",
+        "unknown-category",
+        "warning",
+        "With a `taxonomy` configured, every root cause category is one of its canonical "
+        "categories or aliases.",
+        "Use the category the message suggests, or add the new one to `taxonomy` in `mkdocs.yml`.",
+    ),
+    Rule(
+        "PM209",
+        "unknown-service",
+        "warning",
+        "With a `services` vocabulary configured, every service is one of its names.",
+        "Use the spelling the message suggests, or add the new service to `services` in "
+        "`mkdocs.yml`.",
+    ),
+    Rule(
+        "PM210",
+        "unknown-tag",
+        "warning",
+        "With a `tags` vocabulary configured, every tag is one of its names.",
+        "Use the spelling the message suggests, or add the new tag to `tags` in `mkdocs.yml`.",
+    ),
+    Rule(
         "PM301",
         "blame-language",
         "warning",

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from postmortem_kb.model import DEFAULT_SEVERITIES
+from postmortem_kb.model import DEFAULT_SEVERITIES, ServiceInfo
 
 PACKAGED_SCHEMA = "schemas/postmortem.schema.json"
 DEFAULT_ID_FORMAT = "PM-{YYYY}-{NNN}"
@@ -41,6 +41,10 @@ class Settings:
             appear to count as recurring.
         max_file_bytes: files larger than this are refused before they are parsed.
         taxonomy: alias to canonical root cause category.
+        root_cause_categories: the canonical categories of the taxonomy; empty when no
+            taxonomy is configured, so that any category is accepted.
+        services: the services vocabulary, by name; ``None`` accepts any service.
+        tags: the tags vocabulary; ``None`` accepts any tag.
         rule_levels: a level (``error``, ``warning``, ``notice``, ``off``) per rule code.
         templates_dir: a folder of templates that override the package's own.
         id_format: how ``pmkb new`` spells a new id: ``{YYYY}`` the incident's year, ``{NNN}``
@@ -55,6 +59,9 @@ class Settings:
     recurring_threshold: int = 2
     max_file_bytes: int = 1024 * 1024
     taxonomy: Mapping[str, str] = field(default_factory=dict)
+    root_cause_categories: frozenset[str] = frozenset()
+    services: Mapping[str, ServiceInfo] | None = None
+    tags: frozenset[str] | None = None
     rule_levels: Mapping[str, str] = field(default_factory=dict)
     templates_dir: Path | None = None
     id_format: str = DEFAULT_ID_FORMAT

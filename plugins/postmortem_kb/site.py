@@ -14,7 +14,8 @@ from markupsafe import Markup, escape
 
 from postmortem_kb.analysis import derived_times, escalation_level, overdue_days
 from postmortem_kb.export import export_data, to_json
-from postmortem_kb.knowledge_base import KnowledgeBase
+from postmortem_kb.indexes import service_src_uri, severity_rank, tag_anchor
+from postmortem_kb.knowledge_base import KnowledgeBase, value_slug
 from postmortem_kb.metrics import rounded_times, severity_medians
 from postmortem_kb.model import Postmortem
 from postmortem_kb.rendering import Renderer, schema_fields
@@ -42,14 +43,6 @@ class GeneratedPage:
     hidden_from_nav: bool = False
     nav_title: str | None = None
     nav_order: int = 0
-
-
-def severity_rank(severity: str, severities: tuple[str, ...]) -> int:
-    """1 for the worst level, up to 4; levels past the fourth share the fourth's colour."""
-    try:
-        return min(severities.index(severity) + 1, 4)
-    except ValueError:
-        return 4
 
 
 def postmortem_src_uri(postmortem: Postmortem) -> str:
@@ -88,6 +81,8 @@ def postmortem_page(
         severity_rank=severity_rank(postmortem.severity, settings.severities),
         items=items,
         related=related,
+        service_uri=lambda name: service_src_uri(value_slug(name)),
+        tag_anchor=tag_anchor,
         # The author's Markdown passes through as Markdown; the plugin sanitizes the HTML it
         # renders to (option sanitize_html), which is where raw HTML in it can be judged.
         body=Markup(postmortem.source.body),
@@ -97,7 +92,11 @@ def postmortem_page(
         src_uri=src_uri,
         content=content,
         # MkDocs and Material print a page's title as HTML; the title must arrive escaped.
-        meta={"title": str(escape(postmortem.title)), "tags": list(postmortem.tags)},
+        meta={
+            "title": str(escape(postmortem.title)),
+            # Material's search and tags plugins print tags as HTML too.
+            "tags": [str(escape(tag)) for tag in postmortem.tags],
+        },
         source_path=postmortem.source.abs_path,
         hidden_from_nav=True,
     )
@@ -124,7 +123,8 @@ def generate_site(
     ``site_name`` and ``site_url`` (MkDocs' settings) title the feed and make its links
     absolute when the URL is known.
     """
-    # Imported here: the tracking pages are GeneratedPages, defined in this module.
+    # Imported here: the browse and tracking pages are GeneratedPages, defined in this module.
+    from postmortem_kb.browse import browse_pages
     from postmortem_kb.tracking import tracking_pages
 
     postmortems = knowledge_base.postmortems
@@ -146,6 +146,7 @@ def generate_site(
                 ),
             )
         )
+    pages.extend(browse_pages(knowledge_base.postmortems, settings, renderer, today))
     pages.extend(
         tracking_pages(
             knowledge_base, settings, renderer, today, site_name=site_name, site_url=site_url

@@ -15,6 +15,7 @@ from markupsafe import Markup, escape
 from postmortem_kb.analysis import RecurringCause, recurring_root_causes
 from postmortem_kb.charts import Series, bar_chart, duration_panels, severity_color
 from postmortem_kb.feed import FEED_PATH, atom_feed
+from postmortem_kb.indexes import severity_rank
 from postmortem_kb.knowledge_base import KnowledgeBase
 from postmortem_kb.metrics import (
     DUE_SOON_DAYS,
@@ -43,7 +44,7 @@ from postmortem_kb.metrics import (
 from postmortem_kb.model import Postmortem
 from postmortem_kb.rendering import Renderer
 from postmortem_kb.settings import Settings
-from postmortem_kb.site import GeneratedPage, postmortem_src_uri, severity_rank
+from postmortem_kb.site import GeneratedPage, postmortem_src_uri
 
 ACTION_ITEMS_PAGE = "action-items/index.md"
 METRICS_PAGE = "metrics/index.md"

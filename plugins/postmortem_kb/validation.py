@@ -8,7 +8,7 @@ import difflib
 import json
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -625,6 +625,70 @@ def cross_file_problems(documents: Iterable[SourceDocument]) -> list[Problem]:
     return problems
 
 
+def _guess(value: str, known: Collection[str]) -> str:
+    """A did-you-mean for a value outside a vocabulary: same letters first, then close ones."""
+    folded = {name.casefold(): name for name in sorted(known)}
+    key = value.casefold()
+    if key in folded:
+        return f"; did you mean '{folded[key]}'?"
+    close = difflib.get_close_matches(key, list(folded), n=1, cutoff=0.6)
+    return f"; did you mean '{folded[close[0]]}'?" if close else ""
+
+
+def vocabulary_problems(
+    document: SourceDocument,
+    *,
+    categories: Collection[str] = (),
+    aliases: Mapping[str, str] | None = None,
+    services: Collection[str] | None = None,
+    tags: Collection[str] | None = None,
+) -> list[Problem]:
+    """Root cause categories, services and tags outside the configured vocabularies.
+
+    Each vocabulary applies only when it is configured: ``categories`` (the taxonomy's
+    canonical names, with ``aliases`` also accepted), ``services`` and ``tags``. A value
+    outside one is a warning (PM208, PM209, PM210) at the value's line, with a did-you-mean,
+    so that ``checkout`` and ``check-out`` cannot split an index unnoticed.
+    """
+    problems: list[Problem] = []
+    data = document.front_matter
+    if categories:
+        known = set(categories) | set(aliases or {})
+        for index, cause in enumerate(data.get("root_causes") or ()):
+            category = cause.get("category") if isinstance(cause, dict) else None
+            if isinstance(category, str) and category not in known:
+                problems.append(
+                    Problem(
+                        document.file,
+                        document.line_of(("root_causes", index, "category")),
+                        f"root_causes[{index}].category",
+                        f"{shorten(category)} is not a category of the taxonomy"
+                        f"{_guess(category, known)} (add it to the taxonomy option in "
+                        "mkdocs.yml if it is new)",
+                        "PM208",
+                        "warning",
+                    )
+                )
+    for field_name, vocabulary, code in (("services", services, "PM209"), ("tags", tags, "PM210")):
+        if not vocabulary:
+            continue
+        for index, value in enumerate(data.get(field_name) or ()):
+            if isinstance(value, str) and value not in vocabulary:
+                problems.append(
+                    Problem(
+                        document.file,
+                        document.line_of((field_name, index)),
+                        f"{field_name}[{index}]",
+                        f"{shorten(value)} is not in the {field_name} vocabulary"
+                        f"{_guess(value, vocabulary)} (add it to the {field_name} option in "
+                        "mkdocs.yml if it is new)",
+                        code,
+                        "warning",
+                    )
+                )
+    return problems
+
+
 __all__ = [
     "SchemaValidator",
     "cross_file_problems",
@@ -634,4 +698,5 @@ __all__ = [
     "parse_timestamp",
     "text_problems",
     "timeline_problems",
+    "vocabulary_problems",
 ]

@@ -102,6 +102,32 @@ def test_edit_link_opens_the_real_file(tmp_path: Path) -> None:
     assert 'href="https://example.com/org/kb/edit/main/postmortems/a.md"' in html
 
 
+def test_the_repository_link_makes_the_browser_call_no_git_host_api(tmp_path: Path) -> None:
+    config = "repo_url: https://github.com/org/kb\nedit_uri: edit/main/docs/\n"
+    root = write_kb(tmp_path, {"a.md": postmortem_text()}, extra_config=config)
+    site = build(root, strict=True)
+    for page in ("index.html", "postmortems/a/index.html"):
+        html = (site / page).read_text()
+        assert 'href="https://github.com/org/kb" title="Go to repository" class="md-source"' in html
+        # Material's script fetches stars and forks from api.github.com for this component.
+        assert 'data-md-component="source"' not in html
+
+
+def test_a_custom_dir_still_overrides_the_packaged_partials(tmp_path: Path) -> None:
+    config = "repo_url: https://github.com/org/kb\n"
+    root = write_kb(tmp_path, {"a.md": postmortem_text()}, extra_config=config)
+    (root / "overrides/partials").mkdir(parents=True)
+    (root / "overrides/partials/source.html").write_text("<a class=mine>repo</a>")
+    text = (
+        (root / "mkdocs.yml")
+        .read_text()
+        .replace("  name: material\n", "  name: material\n  custom_dir: overrides\n")
+    )
+    (root / "mkdocs.yml").write_text(text)
+    site = build(root, strict=True)
+    assert "<a class=mine>repo</a>" in (site / "index.html").read_text()
+
+
 def test_postmortems_stay_out_of_the_navigation(tmp_path: Path) -> None:
     files = {f"pm-{i}.md": postmortem_text(id=f"PM-{i}") for i in range(5)}
     root = write_kb(tmp_path, files)

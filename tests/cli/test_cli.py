@@ -560,3 +560,16 @@ def test_a_file_that_is_not_a_postmortem_is_reported_and_counted(tmp_path: Path)
         "\n"
         "1 error, 0 warnings and 0 notices in 1 of 1 file checked\n"
     )
+
+
+def test_check_reports_values_outside_the_vocabularies(tmp_path: Path) -> None:
+    root = write_kb(
+        tmp_path,
+        {"a.md": postmortem_text(services=["checkout", "check-out"])},
+        options={"services": ["checkout", "orders-db"]},
+    )
+    result = CliRunner().invoke(main, ["check", "-f", str(root / "mkdocs.yml")])
+    assert (
+        "     10  warning  PM209  services[1]: 'check-out' is not in the services vocabulary; "
+        "did you mean 'checkout'?"
+    ) in result.output
