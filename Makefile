@@ -20,7 +20,7 @@ serve: $(STAMP)  ## Preview the example knowledge base at http://127.0.0.1:8000/
 	$(BIN)/mkdocs serve
 
 test: $(STAMP)  ## Run the whole test suite
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 bench: $(STAMP)  ## Benchmark builds, check and serve; writes benchmarks/results.md (20+ min)
 	$(BIN)/python -m benchmarks

@@ -73,6 +73,10 @@ class PostmortemsConfig(base.Config):
     feed_entries = c.Type(int, default=50)
     """How many of the newest postmortems ``feed.xml`` carries."""
 
+    sanitize_html = c.Type(bool, default=True)
+    """Clean the HTML of postmortem pages with an allow-list: raw HTML that could run
+    (``<script>``, ``on*=`` attributes, ``javascript:`` links) is removed."""
+
 
 def taxonomy_aliases(taxonomy: dict[str, Any]) -> dict[str, str]:
     """Alias to canonical category, from ``{canonical: [aliases]}``.

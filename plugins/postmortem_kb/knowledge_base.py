@@ -46,6 +46,7 @@ from postmortem_kb.validation import (
     cross_file_problems,
     final_action_items_problems,
     load_schema,
+    parse_date,
     parse_timestamp,
     timeline_problems,
     vocabulary_problems,
@@ -180,7 +181,9 @@ def discover_files(settings: Settings) -> tuple[list[tuple[Path, str]], list[Pro
     """Every file under the postmortems folder, and problems for those that cannot be postmortems.
 
     Hidden files and folders (a name starting with '.') are left out, so a ``.gitkeep`` can
-    keep an empty folder in git. Everything else is either a ``.md`` file to load or a problem.
+    keep an empty folder in git; a hidden file with a Markdown extension is a warning, since it
+    looks like a postmortem that would never be published. Everything else is either a ``.md``
+    file to load or a problem.
 
     Raises:
         ConfigurationError: when the folder does not exist.
@@ -219,11 +222,23 @@ def discover_files(settings: Settings) -> tuple[list[tuple[Path, str]], list[Pro
                 )
         dirnames.sort()
         for name in sorted(filenames):
-            if name.startswith("."):
-                continue
             path = base / name
             shown = f"{shown_base}/{name}" if shown_base else name
             suffix = path.suffix
+            if name.startswith("."):
+                if name.lower().endswith(tuple(MARKDOWN_SUFFIXES)):
+                    problems.append(
+                        Problem(
+                            shown,
+                            None,
+                            None,
+                            "is hidden (its name starts with '.') and is not published: "
+                            "rename it without the dot if it is a postmortem",
+                            "PM105",
+                            "warning",
+                        )
+                    )
+                continue
             if suffix == ".md":
                 files.append((path, shown))
             elif suffix.lower() in MARKDOWN_SUFFIXES:
@@ -499,6 +514,12 @@ def _assign_slugs(
             continue
         other = owners.get(slug.casefold())
         if other is not None:
+            if path.stem == other.stem:
+                reason = "page URLs leave out folders"
+            elif path.stem.casefold() == other.stem.casefold():
+                reason = "URLs ignore case"
+            else:
+                reason = "both names reduce to that URL"
             for this, that in ((path, other), (other, path)):
                 problems.append(
                     Problem(
@@ -506,7 +527,7 @@ def _assign_slugs(
                         None,
                         None,
                         f"its page postmortems/{slug.lower()}/ would collide with "
-                        f"{settings.display_path(that)}'s (URLs ignore case): rename one",
+                        f"{settings.display_path(that)}'s ({reason}): rename one",
                         "PM206",
                     )
                 )
@@ -523,8 +544,12 @@ def name_collisions(documents: Iterable[FileView]) -> list[Problem]:
     for field_name in ("services", "tags"):
         spellings: dict[str, dict[str, FileView]] = {}
         for document in documents:
-            values = document.front_matter.get(field_name) or []
+            values = document.front_matter.get(field_name)
+            if not isinstance(values, list):
+                continue  # the schema reports it
             for value in values:
+                if not isinstance(value, str):
+                    continue
                 slug = slugs.get(value)
                 if slug is None:
                     slug = slugs[value] = value_slug(value)
@@ -552,7 +577,7 @@ def name_collisions(documents: Iterable[FileView]) -> list[Problem]:
 
 
 def _date(value: Any) -> dt.date | None:
-    return None if value is None else dt.date.fromisoformat(value)
+    return None if value is None else parse_date(value)
 
 
 def _timestamp(value: Any) -> dt.datetime | None:
@@ -585,7 +610,7 @@ def build_postmortem(document: SourceDocument, slug: str) -> Postmortem:
     return Postmortem(
         id=data["id"],
         title=data["title"],
-        date=dt.date.fromisoformat(data["date"]),
+        date=parse_date(data["date"]),
         severity=data["severity"],
         status=cast(Any, data["status"]),
         summary=data["summary"],

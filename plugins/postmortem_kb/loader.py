@@ -4,12 +4,14 @@ The front matter is parsed from libyaml's event stream, not with PyYAML's constr
 that the rules are ours: YAML 1.2 core scalars only (``no`` stays a string, ``10:30`` is not a
 number, dates stay strings), and duplicate keys, anchors, aliases, explicit tags and deep
 nesting are refused before anything is built from them. An alias bomb is refused at its first
-alias, in constant memory.
+anchor, in constant memory; so are numbers too long to convert, lists and mappings too long to
+validate in reasonable time, and the Unicode line breaks that YAML obeys but editors hide.
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 import re
 import stat
@@ -21,13 +23,21 @@ import frontmatter
 import yaml
 from frontmatter.default_handlers import YAMLHandler
 
-from postmortem_kb.model import FieldPath, Problem, SourceDocument, format_field_path
+from postmortem_kb.model import FieldPath, Problem, SourceDocument, format_field_path, printable
 
 DEFAULT_MAX_FILE_BYTES = 1024 * 1024
 MAX_DEPTH = 16
 """The deepest nesting a front matter may have; the contract needs three levels."""
 MAX_EVENTS = 200_000
 """A bound on the work one front matter may ask for, whatever its size cap."""
+MAX_ITEMS = 256
+"""The most items a list, or fields a mapping, may have; the format's longest list has 50.
+
+Validation compares list items pairwise (``uniqueItems``), so this keeps one file's cost small
+whatever it holds."""
+MAX_NUMBER_CHARS = 100
+"""Unquoted numbers longer than this are refused: converting them costs time (Python refuses
+integers of over 4,300 digits) and no field needs them."""
 SHOWN_VALUE_CHARS = 60
 """Messages quote at most this much of a value."""
 
@@ -50,21 +60,38 @@ _NOT_TEXT = re.compile(
     + "|".join(_BOOL)
 )
 _LOOKS_LIKE_FIELD = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*\s*:(\s|$)")
+# libyaml (YAML 1.1) breaks lines at NEL, LS and PS too; editors and diffs mostly do not.
+_HIDDEN_LINE_BREAKS = re.compile("[\x85\u2028\u2029]")
 
 
 def shorten(value: object, limit: int = SHOWN_VALUE_CHARS) -> str:
     """Quote a value for a message, cut to ``limit`` characters so a message stays short."""
-    text = repr(value) if not isinstance(value, str) else value
-    text = text.replace("\n", "\\n").replace("\r", "\\r")
+    text = printable(repr(value) if not isinstance(value, str) else value)
     if len(text) > limit:
         text = text[: limit - 1] + "…"
     return f"'{text}'" if isinstance(value, str) else text
 
 
+class NumberTooLargeError(ValueError):
+    """An unquoted number that is too long to convert, or too large for a float."""
+
+
 def resolve_plain_scalar(text: str) -> Any:
-    """The value of an unquoted scalar under the YAML 1.2 core schema (strings by default)."""
+    """The value of an unquoted scalar under the YAML 1.2 core schema (strings by default).
+
+    Raises:
+        NumberTooLargeError: for a number longer than ``MAX_NUMBER_CHARS`` or beyond a float's
+            range (``1e999``), which JSON could not carry.
+    """
     if _NOT_TEXT.fullmatch(text) is None:  # one test rules out the common case, text
         return text
+    if len(text) > MAX_NUMBER_CHARS and (
+        _INT.fullmatch(text)
+        or _INT_OCT.fullmatch(text)
+        or _INT_HEX.fullmatch(text)
+        or _FLOAT.fullmatch(text)
+    ):
+        raise NumberTooLargeError(text)
     if _NULL.fullmatch(text):
         return None
     if text in _BOOL:
@@ -76,7 +103,10 @@ def resolve_plain_scalar(text: str) -> Any:
     if _INT_HEX.fullmatch(text):
         return int(text[2:], 16)
     if _FLOAT.fullmatch(text):
-        return float(text)
+        number = float(text)
+        if not math.isfinite(number):
+            raise NumberTooLargeError(text)
+        return number
     return text
 
 
@@ -135,6 +165,14 @@ def parse_front_matter(
     Raises:
         FrontMatterError: for a syntax error or a YAML feature the format refuses.
     """
+    hidden_break = _HIDDEN_LINE_BREAKS.search(text)
+    if hidden_break is not None:
+        raise FrontMatterError(
+            text.count("\n", 0, hidden_break.start()) + first_line,
+            f"contains the Unicode line break U+{ord(hidden_break.group()):04X}, which YAML "
+            "reads as a new line but editors and diffs may not show: remove it",
+            "PM004",
+        )
     # This loop runs for every YAML event of every postmortem, so it is written for speed
     # (profiled: it was most of a cold check): events are told apart by their class, plain
     # scalars that cannot be anything but text skip the resolver, and the comment check runs
@@ -186,8 +224,12 @@ def parse_front_matter(
             if event.anchor is not None or event.tag is not None:
                 _refuse_anchor_and_tag(event, line)
             if top is not None and top.is_mapping and top.pending_key is None:
+                if len(top.value) >= MAX_ITEMS:
+                    _check_length(top, line)
                 top.pending_key = shared.setdefault(name := _mapping_key(event, line, top), name)
                 continue
+            if top is not None and not top.is_mapping and len(top.value) >= MAX_ITEMS:
+                _check_length(top, line)
             if top is None:
                 path: FieldPath = ()
             else:
@@ -207,7 +249,7 @@ def parse_front_matter(
                 value: Any = event.value
                 if not event.style:  # plain: None from PyYAML, '' from libyaml
                     if value[:1] in _MAYBE_NOT_TEXT:
-                        value = resolve_plain_scalar(value)
+                        value = _resolve(value, line)
                         if value.__class__ is not str:
                             plain_scalars[path] = event.value
                     if has_hash and _comment_follows(source_lines, event.end_mark):
@@ -224,12 +266,7 @@ def parse_front_matter(
                 continue
             # A mapping or a sequence starts.
             if len(stack) >= MAX_DEPTH:
-                raise FrontMatterError(
-                    line,
-                    f"the front matter nests deeper than {MAX_DEPTH} levels; "
-                    "a postmortem needs three at most",
-                    "PM004",
-                )
+                raise FrontMatterError(line, _TOO_DEEP, "PM004")
             is_mapping = kind is _MAPPING_START
             container: dict[str, Any] | list[Any] = {} if is_mapping else []
             if top is not None:
@@ -269,6 +306,32 @@ _MAYBE_NOT_TEXT = frozenset("0123456789+-.~nNtTfF") | {""}
 """The first characters of a plain scalar that may resolve to null, a boolean or a number."""
 
 _NOTHING: Any = object()
+_TOO_DEEP = (
+    f"the front matter nests deeper than {MAX_DEPTH} levels; a postmortem needs three at most"
+)
+
+
+def _resolve(text: str, line: int) -> Any:
+    try:
+        return resolve_plain_scalar(text)
+    except NumberTooLargeError:
+        raise FrontMatterError(
+            line,
+            f"the number {shorten(text, 30)} is too large to be a value "
+            f"({len(text):,} characters): quote it if it is text",
+            "PM004",
+        ) from None
+
+
+def _check_length(container: _Container, line: int) -> None:
+    if len(container.value) < MAX_ITEMS:
+        return
+    where = format_field_path(container.path) or "the front matter"
+    if isinstance(container.value, dict):
+        reason = f"has more than {MAX_ITEMS} fields; the format has about 20"
+    else:
+        reason = f"has more than {MAX_ITEMS} items; the format's lists have 50 at most"
+    raise FrontMatterError(line, f"{shorten(where, 60)[1:-1]} {reason}", "PM004")
 
 
 def _refuse_anchor_and_tag(event: Any, line: int) -> None:
@@ -294,11 +357,11 @@ def _refuse_anchor_and_tag(event: Any, line: int) -> None:
 def _mapping_key(event: Any, line: int, container: _Container) -> str:
     if not isinstance(event, yaml.ScalarEvent):
         raise FrontMatterError(line, "a key must be a plain word, not a list or a mapping", "PM004")
-    key = resolve_plain_scalar(event.value) if not event.style else event.value
+    key = _resolve(event.value, line) if not event.style else event.value
     if not isinstance(key, str):
         raise FrontMatterError(
             line,
-            f"the key {event.value!r} is read as {_kind(key)}; keys must be field names",
+            f"the key {shorten(event.value)} is read as {_kind(key)}; keys must be field names",
             "PM004",
         )
     if key in container.key_lines:
@@ -335,6 +398,8 @@ def _syntax_error(error: yaml.MarkedYAMLError, first_line: int, source_lines: li
     mark = error.problem_mark or error.context_mark
     line = None if mark is None else mark.line + first_line
     problem = (error.problem or "invalid YAML").strip()
+    if "maximum nesting depth" in problem:  # libyaml's own bound, met before ours in flow style
+        return FrontMatterError(line, _TOO_DEEP, "PM004")
     hint = ""
     text = source_lines[mark.line] if mark is not None and mark.line < len(source_lines) else ""
     if "\t" in problem or "'\\t'" in problem or "\t" in text[: len(text) - len(text.lstrip())]:
@@ -444,6 +509,11 @@ class LoadResult:
 
 def decode(raw: bytes, file: str) -> str | Problem:
     """Decode a file's bytes as UTF-8 text with LF line ends, or say why it is not text."""
+    text = _decode(raw, file)
+    return text if isinstance(text, Problem) else normalize_newlines(text)
+
+
+def _decode(raw: bytes, file: str) -> str | Problem:
     if raw.startswith(LFS_POINTER_PREFIX):
         return Problem(
             file,
@@ -473,37 +543,73 @@ def decode(raw: bytes, file: str) -> str | Problem:
             f"is not valid UTF-8 (byte 0x{raw[error.start]:02x}): save it as UTF-8",
             "PM001",
         )
-    return normalize_newlines(text)
+    return text
+
+
+def lone_carriage_return(text: str, file: str) -> Problem | None:
+    """A warning for the first line that ends with a lone CR (classic Mac or mixed line ends).
+
+    The build reads a lone CR as a line end, but git diffs and GitHub's file view show such
+    a file as fewer, longer lines, so a reviewer would not see what is published.
+    """
+    start = 0
+    while True:
+        index = text.find("\r", start)
+        if index < 0:
+            return None
+        if not text.startswith("\n", index + 1):
+            line = normalize_newlines(text[:index]).count("\n") + 1
+            return Problem(
+                file,
+                line,
+                None,
+                "ends with a lone carriage return (CR): save the file with LF (or CRLF) line "
+                "ends, or reviewers see it differently from the site",
+                "PM104",
+                "warning",
+            )
+        start = index + 2
+
+
+_SYMLINK_MESSAGE = (
+    "is a symbolic link: postmortems must be regular files (its target is never published)"
+)
 
 
 def read_bytes(path: Path, file: str, max_bytes: int) -> bytes | Problem:
-    """Read a file's bytes, refusing symbolic links and files over ``max_bytes``."""
+    """Read a file's bytes, refusing symbolic links, special files and files over ``max_bytes``.
+
+    The file is opened without following a final symbolic link and checked on the open handle,
+    so a file swapped for a link after the check is refused too; a FIFO never blocks the build.
+    """
     try:
-        # One lstat answers both questions (a link? how big?) for a regular file.
-        info = os.lstat(path)
-        if stat.S_ISLNK(info.st_mode):
+        if path.is_symlink():
+            return Problem(file, None, None, _SYMLINK_MESSAGE, "PM001")
+        flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+        descriptor = os.open(path, flags)
+    except OSError as error:
+        if path.is_symlink():
+            return Problem(file, None, None, _SYMLINK_MESSAGE, "PM001")
+        return Problem(file, None, None, f"cannot be read: {error.strerror}", "PM001")
+    with os.fdopen(descriptor, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
             return Problem(
-                file,
-                None,
-                None,
-                "is a symbolic link: postmortems must be regular files (its target is never "
-                "published)",
-                "PM001",
+                file, None, None, "is not a regular file: postmortems must be plain files", "PM001"
             )
-        size = info.st_size
-        if size > max_bytes:
+        if info.st_size > max_bytes:
             return Problem(
                 file,
                 None,
                 None,
-                f"is {size:,} bytes, over the limit of {max_bytes:,} bytes "
+                f"is {info.st_size:,} bytes, over the limit of {max_bytes:,} bytes "
                 "(option max_file_bytes): split it or move attachments out",
                 "PM001",
             )
-        with open(path, "rb") as handle:  # noqa: PTH123 - the plain call is cheaper, per file
+        try:
             raw = handle.read(max_bytes + 1)
-    except OSError as error:
-        return Problem(file, None, None, f"cannot be read: {error.strerror}", "PM001")
+        except OSError as error:
+            return Problem(file, None, None, f"cannot be read: {error.strerror}", "PM001")
     if len(raw) > max_bytes:
         return Problem(file, None, None, f"is over the limit of {max_bytes:,} bytes", "PM001")
     return raw
@@ -526,9 +632,11 @@ def load_text(
             base (see ``SharedValues``).
         digest: the SHA-256 of ``raw`` in hex, when the caller has it already.
     """
-    decoded = decode(raw, file)
-    if isinstance(decoded, Problem):
-        return LoadResult(None, (decoded,))
+    undecoded = _decode(raw, file)
+    if isinstance(undecoded, Problem):
+        return LoadResult(None, (undecoded,))
+    line_end_warning = lone_carriage_return(undecoded, file)
+    decoded = normalize_newlines(undecoded)
     if not decoded.strip():
         return LoadResult(
             None,
@@ -542,8 +650,9 @@ def load_text(
         parts = split_front_matter(decoded)
         parsed = parse_front_matter(parts.front_matter, parts.front_matter_line, shared)
     except FrontMatterError as error:
-        return LoadResult(None, (Problem(file, error.line, None, error.message, error.code),))
-    warnings = tuple(
+        found = Problem(file, error.line, None, error.message, error.code)
+        return LoadResult(None, (found,) if line_end_warning is None else (line_end_warning, found))
+    warnings = (() if line_end_warning is None else (line_end_warning,)) + tuple(
         Problem(
             file,
             line,

@@ -11,7 +11,9 @@ import re
 from dataclasses import dataclass
 
 _FENCE = re.compile(r"^(?P<indent>\s*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
-_ATX = re.compile(r"^ {0,3}(?P<marks>#{1,6})(?:[ \t]+(?P<text>.*?))?(?:[ \t]+#+)?[ \t]*$")
+# The closing run of '#'s is removed by _atx_title: a lazy group followed by optional blanks
+# and hashes backtracks quadratically on a long line of spaces (a 20,000-space line took 3 s).
+_ATX = re.compile(r" {0,3}(?P<marks>#{1,6})(?:[ \t]+(?P<text>.*))?$")
 _SETEXT = re.compile(r"^ {0,3}(?P<bar>=+|-+)[ \t]*$")
 _CODE_SPAN = re.compile(r"(?P<ticks>`+)(?!`)(?P<code>.+?)(?<!`)(?P=ticks)(?!`)")
 _LIST_ITEM = re.compile(r"^(?P<indent>\s*)(?:[-*+]|\d{1,9}[.)])[ \t]+\S")
@@ -80,9 +82,20 @@ def heading_key(text: str) -> str:
     key = re.sub(r"[*_`]", "", key)
     key = key.replace("\u2019", "'")
     key = re.sub(r"^\s*(?:\d{1,3}[.)]|[ivx]{1,5}\.)\s+", "", key, flags=re.IGNORECASE)
-    key = re.sub(r"\s*\([^()]*\)\s*$", "", key)
-    key = re.sub(r"[:.!?\s]+$", "", key)
+    # Each pattern starts only where its run starts: tried at every blank of a long run of
+    # blanks, it would rescan the run each time (quadratic).
+    key = re.sub(r"(?<!\s)\s*\([^()]*\)\s*$", "", key)
+    key = re.sub(r"(?<![:.!?\s])[:.!?\s]+$", "", key)
     return " ".join(key.casefold().replace("-", " ").split())
+
+
+def _atx_title(text: str | None) -> str:
+    """A heading's text without the optional closing run of '#'s (CommonMark's rule)."""
+    title = (text or "").strip()
+    without = title.rstrip("#")
+    if without != title and (not without or without[-1] in " \t"):
+        return without.strip()
+    return title
 
 
 def _blank_comments(line: str, in_comment: bool) -> tuple[str, bool]:
@@ -145,7 +158,7 @@ def parse_body(body: str, first_line: int) -> Body:
         lines.append(ProseLine(number, text, False))
         atx = _ATX.match(text)
         if atx:
-            title = (atx["text"] or "").strip()
+            title = _atx_title(atx["text"])
             headings.append(Heading(number, len(atx["marks"]), title, heading_key(title), index))
             previous_text = ""
             continue

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +46,26 @@ def format_field_path(path: FieldPath) -> str:
     return text
 
 
+_UNPRINTABLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+_NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def printable(text: str) -> str:
+    """Text safe to print on one line: control, format and unassigned characters escaped.
+
+    A file name, a key or a value may carry a line break, a terminal escape sequence, a
+    bidirectional override or an undecodable byte; a message must show it, never obey it, so
+    that no value can forge another line of a report or hide part of one.
+    """
+    if text.isprintable():
+        return text
+    return "".join(
+        _NAMED_ESCAPES.get(ch)
+        or (f"\\u{ord(ch):04x}" if unicodedata.category(ch) in _UNPRINTABLE_CATEGORIES else ch)
+        for ch in text
+    )
+
+
 @dataclass(frozen=True)
 class Problem:
     """One finding about one file: where it is, what is wrong, what to do.
@@ -61,9 +82,10 @@ class Problem:
     level: Level = "error"
 
     def __str__(self) -> str:
-        location = self.file if self.line is None else f"{self.file}:{self.line}"
-        subject = f" {self.field}:" if self.field else ""
-        return f"{location}:{subject} {self.message}"
+        file = printable(self.file)
+        location = file if self.line is None else f"{file}:{self.line}"
+        subject = f" {printable(self.field)}:" if self.field else ""
+        return f"{location}:{subject} {printable(self.message)}"
 
     def sort_key(self) -> tuple[str, int, str, str]:
         """Order problems by file, then line, then code."""

@@ -28,6 +28,7 @@ from postmortem_kb.indexes import BrowseIndex, browse_index, tag_anchor
 from postmortem_kb.knowledge_base import KnowledgeBase, load_knowledge_base
 from postmortem_kb.model import Problem
 from postmortem_kb.rendering import Renderer, restore_islands
+from postmortem_kb.sanitize import sanitize_html
 from postmortem_kb.settings import ConfigurationError, Settings, build_date
 from postmortem_kb.site import GeneratedPage, generate_site
 from postmortem_kb.validation import SchemaValidator, load_schema
@@ -207,6 +208,30 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
             )
         return markdown
 
+    @event_priority(50)
+    def on_page_content(
+        self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files
+    ) -> str | None:
+        """Sanitize the HTML of postmortem pages (option ``sanitize_html``).
+
+        Only postmortem pages take Markdown from authors; the site's own pages in ``docs/``
+        are left as written. It runs before other plugins' handlers, so that none of them
+        (Material's typeset plugin copies headings into the table of contents) sees the
+        author's HTML before it is cleaned.
+        """
+        generated = self.pages.get(page.file.src_uri)
+        if not self.config.sanitize_html or generated is None or generated.source_path is None:
+            return html
+        # The sanitizer drops comments, and the card's placeholder is one: it crosses as text.
+        # The card itself is ours, escaped, and goes in after this (on_post_page).
+        islands = self.islands.get(page.file.src_uri, {})
+        for placeholder in islands:
+            html = html.replace(placeholder, _as_text(placeholder))
+        html = sanitize_html(html)
+        for placeholder in islands:
+            html = html.replace(_as_text(placeholder), placeholder)
+        return html
+
     # After Material's tags plugin (priority 0), which fills "tags" with chips that link
     # nowhere unless a tags listing exists: the chips of a postmortem lead to tags/ instead.
     @event_priority(-10)
@@ -284,6 +309,11 @@ def _add_theme_overrides(config: MkDocsConfig) -> None:
         return
     position = 1 if theme.custom_dir else 0
     theme.dirs.insert(position, overrides)
+
+
+def _as_text(placeholder: str) -> str:
+    """An island's placeholder comment as plain text, which a sanitizer keeps."""
+    return placeholder.removeprefix("<!-- ").removesuffix(" -->")
 
 
 class TagChip:

@@ -262,6 +262,8 @@ def _rules(node: Mapping[str, Any]) -> str:
         parts.append(f"at most {target['maxLength']} characters")
     if "minimum" in target:
         parts.append(f">= {target['minimum']}")
+    if "maximum" in target:
+        parts.append(f"<= {target['maximum']:,}")
     if "default" in target:
         parts.append(f"default {target['default']}")
     if node.get("type") == "array":

@@ -102,6 +102,31 @@ RULES: tuple[Rule, ...] = (
         "Quote the whole value.",
     ),
     Rule(
+        "PM104",
+        "lone-carriage-return",
+        "warning",
+        "No line ends with a lone CR (classic Mac or mixed line ends), which git and GitHub "
+        "show differently from the site.",
+        "Save the file with LF (or CRLF) line ends.",
+    ),
+    Rule(
+        "PM105",
+        "hidden-markdown-file",
+        "warning",
+        "No Markdown file in the postmortems folder is hidden (a name starting with `.`), "
+        "since a hidden file is never published.",
+        "Rename the file without the leading dot, or move it out of the folder.",
+    ),
+    Rule(
+        "PM106",
+        "control-character",
+        "error",
+        "No key or value holds a control character (ESC, NUL...: YAML's escapes can write "
+        "them), and no value is made only of invisible characters.",
+        "Remove the character, or write the value.",
+        fixed=True,
+    ),
+    Rule(
         "PM201",
         "duplicate-id",
         "error",

@@ -10,7 +10,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from markupsafe import escape
+from markupsafe import Markup, escape
 
 from postmortem_kb.analysis import derived_times, escalation_level, overdue_days
 from postmortem_kb.export import export_json
@@ -86,7 +86,9 @@ def postmortem_page(
         related=related,
         service_uri=lambda name: service_src_uri(value_slug(name)),
         tag_anchor=tag_anchor,
-        body=postmortem.source.body,
+        # The author's Markdown passes through as Markdown; the plugin sanitizes the HTML it
+        # renders to (option sanitize_html), which is where raw HTML in it can be judged.
+        body=Markup(postmortem.source.body),
         today=today,
     )
     return GeneratedPage(

@@ -18,14 +18,13 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import difflib
+import functools
 import json
 import re
 import unicodedata
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-from rfc3339_validator import validate_rfc3339
 
 from postmortem_kb.loader import shorten
 from postmortem_kb.model import (
@@ -42,15 +41,78 @@ if TYPE_CHECKING:
     from jsonschema import FormatChecker
     from jsonschema.exceptions import ValidationError
 
+_DATE = re.compile(r"(\d{4})-(\d\d)-(\d\d)", re.ASCII)
+_RFC3339 = re.compile(
+    r"(\d{4})-(\d\d)-(\d\d)[Tt](\d\d):(\d\d):(\d\d)(?:\.(\d+))?(?:([Zz])|([+-])(\d\d):(\d\d))",
+    re.ASCII,
+)
+
+
+def parse_date(value: str) -> dt.date:
+    """Parse a ``YYYY-MM-DD`` date (ASCII digits, a day that exists).
+
+    Raises:
+        ValueError: when the text is not such a date.
+    """
+    match = _DATE.fullmatch(value)
+    if match is None:
+        raise ValueError(f"not a YYYY-MM-DD date: {value[:60]!r}")
+    year, month, day = (int(part) for part in match.groups())
+    return dt.date(year, month, day)
+
+
+def parse_timestamp(value: str) -> dt.datetime:
+    """Parse an RFC 3339 date-time with a time zone as an aware datetime.
+
+    ``T`` and ``Z`` may be lowercase; offsets run from -23:59 to +23:59. A leap second
+    (``:60``, allowed at minute 59 only) counts as the last second of its minute. The schema's
+    ``date-time`` format uses this same function, so whatever validates also parses.
+
+    Raises:
+        ValueError: when the text is not such a date-time, or names a time that does not exist.
+    """
+    match = _RFC3339.fullmatch(value)
+    if match is None:
+        raise ValueError(f"not an RFC 3339 date-time: {value[:60]!r}")
+    year, month, day, hour, minute, second = (int(part) for part in match.group(1, 2, 3, 4, 5, 6))
+    if second == 60 and minute == 59:
+        second = 59
+    fraction = (match.group(7) or "0")[:6].ljust(6, "0")
+    if match.group(8):
+        zone = dt.timezone.utc
+    else:
+        offset_hours, offset_minutes = int(match.group(10)), int(match.group(11))
+        if offset_hours > 23 or offset_minutes > 59:
+            raise ValueError(f"the offset of {value[:60]!r} is out of range")
+        offset = dt.timedelta(hours=offset_hours, minutes=offset_minutes)
+        zone = dt.timezone(-offset if match.group(9) == "-" else offset)
+    return dt.datetime(year, month, day, hour, minute, second, int(fraction), tzinfo=zone)
+
+
+def _checks(parse: Any) -> Any:
+    def check(instance: object) -> bool:
+        if isinstance(instance, str):
+            parse(instance)
+        return True
+
+    return check
+
+
+_FORMATS: dict[str, Callable[[str], Any]] = {"date": parse_date, "date-time": parse_timestamp}
+"""The formats the schema asserts, each checked by the function that later parses the value:
+both validation paths use these, and nothing else (other formats are not asserted)."""
 _REQUIRED_FORMATS = ("date", "date-time")
 
 
+@functools.cache
 def _format_checker() -> FormatChecker:
     # jsonschema is imported on first use: a warm ``pmkb check`` answers from its cache
     # without it.
-    from jsonschema import Draft202012Validator
+    from jsonschema import FormatChecker
 
-    checker: FormatChecker = Draft202012Validator.FORMAT_CHECKER
+    checker = FormatChecker()  # jsonschema's formats, with ours for dates and date-times
+    for name, parse in _FORMATS.items():
+        checker.checks(name, raises=ValueError)(_checks(parse))
     return checker
 
 
@@ -158,7 +220,8 @@ class SchemaValidator:
     def problems(self, document: SourceDocument) -> list[Problem]:
         """Every schema violation of a document, located and explained."""
         if self.fast is not None and self.fast.is_valid(document.front_matter):
-            return sorted(self._unknown_fields(document), key=Problem.sort_key)
+            valid = [*self._unknown_fields(document), *text_problems(document)]
+            return sorted(valid, key=Problem.sort_key)
         found: dict[tuple[FieldPath, str], Problem] = {}
         for error in self._full_validator().iter_errors(document.front_matter):
             for path, message in _explain(error, document):
@@ -173,6 +236,11 @@ class SchemaValidator:
                     )
         found_list = list(found.values())
         found_list.extend(self._unknown_fields(document))
+        # The schema's patterns already explain control characters in ids, tags and services.
+        reported = _field_names(path for path, _ in found)
+        found_list.extend(
+            problem for problem in text_problems(document) if problem.field not in reported
+        )
         return sorted(found_list, key=Problem.sort_key)
 
     def is_valid(self, front_matter: Mapping[str, Any]) -> bool:
@@ -192,7 +260,7 @@ class SchemaValidator:
             yield Problem(
                 document.file,
                 document.line_of((*path, key)),
-                format_field_path((*path, key)),
+                format_field_path((*path, shorten(key, 60)[1:-1])),
                 f"unknown field: {hint}",
                 "PM102",
                 "warning",
@@ -345,24 +413,22 @@ def _route_to_python(
     return routed
 
 
-def is_date(instance: str) -> bool:
-    """jsonschema's ``date`` check, for strings (``jsonschema._format.is_date``)."""
-    try:
-        return bool(_DATE.fullmatch(instance) and dt.date.fromisoformat(instance))
-    except ValueError:
-        return False
+def _conforms(parse: Callable[[str], Any]) -> Callable[[str], bool]:
+    def conforms(instance: str) -> bool:
+        try:
+            parse(instance)
+        except ValueError:
+            return False
+        return True
+
+    return conforms
 
 
-def is_date_time(instance: str) -> bool:
-    """jsonschema's ``date-time`` check, for strings (``jsonschema._format.is_datetime``)."""
-    return bool(validate_rfc3339(instance.upper()))
-
-
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
-_OWN_FORMATS: dict[str, Callable[[str], bool]] = {"date": is_date, "date-time": is_date_time}
-"""The formats a postmortem uses, checked as jsonschema checks them without importing it:
-a warm ``pmkb check`` with one changed file would spend a fifth of its time on that import.
-The differential tests hold these to jsonschema's own checker."""
+_OWN_FORMATS: dict[str, Callable[[str], bool]] = {
+    name: _conforms(parse) for name, parse in _FORMATS.items()
+}
+"""The asserted formats as the fast path calls them: the very parse functions of the full
+path's format checker, so both agree, and no jsonschema import is needed."""
 
 
 def _python_format(name: str, formats: dict[str, Callable[[str], bool]]) -> str:
@@ -401,6 +467,62 @@ def _python_pattern(pattern: str, formats: dict[str, Callable[[str], bool]]) -> 
 
         formats[routed] = matches
     return routed
+
+
+def _field_names(paths: Iterable[FieldPath]) -> set[str | None]:
+    return {format_field_path(path) or None for path in paths}
+
+
+_ALLOWED_CONTROLS = frozenset("\t\n")
+_INVISIBLE = frozenset({"Cc", "Cf", "Zs", "Zl", "Zp", "Co", "Cs", "Cn", "Mn", "Me"})
+
+
+def text_problems(document: SourceDocument) -> list[Problem]:
+    """Keys and text values that hold control characters, or only invisible ones.
+
+    YAML's double-quoted escapes (``"\\e"``, ``"\\0"``) put any character into a value; a
+    terminal escape or a NUL has no place in a postmortem, and a title made of zero-width
+    spaces would publish an invisible page. Checked on every field, known or not.
+    """
+    problems: list[Problem] = []
+    for path, text, is_key in _strings(document.front_matter, ()):
+        control = next(
+            (ch for ch in text if unicodedata.category(ch) == "Cc" and ch not in _ALLOWED_CONTROLS),
+            None,
+        )
+        if control is not None:
+            message = (
+                f"contains the control character U+{ord(control):04X}: remove it "
+                "(values are plain text)"
+            )
+        elif text and not is_key and all(unicodedata.category(ch) in _INVISIBLE for ch in text):
+            if text.strip():
+                message = "holds only invisible characters: write the value or remove the field"
+            else:
+                continue  # blank values are the schema's to report, where it cares
+        else:
+            continue
+        shown = format_field_path(tuple(_shown_part(part) for part in path))
+        problems.append(
+            Problem(document.file, document.line_of(path), shown or None, message, "PM106")
+        )
+    return problems
+
+
+def _shown_part(part: str | int) -> str | int:
+    return part if isinstance(part, int) else shorten(part, 60)[1:-1]
+
+
+def _strings(value: Any, path: FieldPath) -> Iterator[tuple[FieldPath, str, bool]]:
+    if isinstance(value, str):
+        yield path, value, False
+    elif isinstance(value, dict):
+        for key, child in value.items():
+            yield (*path, key), key, True
+            yield from _strings(child, (*path, key))
+    elif isinstance(value, list):
+        for index, child in enumerate(value):
+            yield from _strings(child, (*path, index))
 
 
 def _unknown_keys(
@@ -509,14 +631,23 @@ def _describe(value: Any) -> str:
     return "a mapping"
 
 
+def _kind_of(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    return "a number"
+
+
 def _type_message(expected: Any, value: Any, source: str | None) -> str:
     names = [expected] if isinstance(expected, str) else list(expected)
     wanted = " or ".join(_TYPE_NAMES.get(name, name) for name in names)
     message = f"expected {wanted}, got {_describe(value)}"
-    if source is not None and "string" in names:
+    if source == "":
+        message += ": the value is empty; fill it in or remove the field"
+    elif source is not None and "string" in names:
         message += (
-            f": YAML reads the unquoted {shorten(source)} as "
-            f"{'null' if value is None else _describe(value).split(' ')[1]}; "
+            f": YAML reads the unquoted {shorten(source)} as {_kind_of(value)}; "
             f'quote it: "{shorten(source)[1:-1]}"'
         )
     elif source is not None and value is None:
@@ -536,7 +667,9 @@ def _enum_message(value: Any, allowed: Sequence[Any]) -> str:
         guess = by_fold.get(value.strip().casefold())
         if guess is None:
             close = difflib.get_close_matches(value, [str(o) for o in allowed], n=1, cutoff=0.5)
-            guess = close[0] if close else None
+            # 'SEV9' is close to 'SEV4' as text, but a different number is no typo.
+            if close and _without_digits(close[0]) != _without_digits(value):
+                guess = close[0]
         if guess is not None:
             message += f"; did you mean '{guess}'?"
     elif isinstance(value, bool):
@@ -544,18 +677,45 @@ def _enum_message(value: Any, allowed: Sequence[Any]) -> str:
     return message
 
 
+def _without_digits(text: str) -> str:
+    return "".join(ch for ch in text if not ch.isdigit())
+
+
+_ZONE = r"(?:[Zz]|[+-]\d\d:\d\d)"
+_NO_ZONE = re.compile(r"\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d(:\d\d(\.\d+)?)?", re.ASCII)
+_SPACE_SEPARATED = re.compile(r"\d{4}-\d\d-\d\d +\d\d:\d\d:\d\d(\.\d+)?" + _ZONE, re.ASCII)
+_NO_SECONDS = re.compile(r"\d{4}-\d\d-\d\d[Tt]\d\d:\d\d" + _ZONE, re.ASCII)
+
+
 def _format_message(value: Any, format_name: str) -> str:
+    text = str(value)
     if format_name == "date":
+        if _DATE.fullmatch(text):
+            return (
+                f"{shorten(value)} is not a day that exists: check the month (01-12) and the "
+                "day of the month"
+            )
         return (
             f"{shorten(value)} is not a valid date: write YYYY-MM-DD, a day that exists "
             "(e.g. 2024-03-15)"
         )
     if format_name == "date-time":
-        text = str(value)
-        if re.fullmatch(r"\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d(:\d\d(\.\d+)?)?", text):
+        if _NO_ZONE.fullmatch(text):
             return (
                 f"{shorten(value)} has no time zone: add 'Z' for UTC or an offset like "
                 "'+02:00', e.g. 2024-03-15T14:20:00Z"
+            )
+        if _SPACE_SEPARATED.fullmatch(text):
+            return (
+                f"{shorten(value)} separates the date and the time with a space: write a 'T', "
+                "e.g. 2024-03-15T14:20:00Z"
+            )
+        if _NO_SECONDS.fullmatch(text):
+            return f"{shorten(value)} has no seconds: write HH:MM:SS, e.g. 2024-03-15T14:20:00Z"
+        if _RFC3339.fullmatch(text):
+            return (
+                f"{shorten(value)} is not a moment that exists: check the day of the month, "
+                "the hour (00-23), the minutes and seconds (00-59) and the offset (at most 23:59)"
             )
         return (
             f"{shorten(value)} is not an RFC 3339 date-time with a time zone: write "
@@ -566,6 +726,8 @@ def _format_message(value: Any, format_name: str) -> str:
 
 def _pattern_message(value: Any, pattern: str) -> str:
     text = str(value)
+    if not text:
+        return "must not be empty"  # the same words as minLength's, so one message remains
     invisible = next(
         (ch for ch in text if unicodedata.category(ch) in _INVISIBLE_CATEGORIES and ch != " "),
         None,
@@ -578,38 +740,15 @@ def _pattern_message(value: Any, pattern: str) -> str:
     return f"{shorten(value)} {hint}"
 
 
-_RFC3339 = re.compile(
-    r"(\d{4})-(\d\d)-(\d\d)[Tt](\d\d):(\d\d):(\d\d)(?:\.(\d+))?(?:([Zz])|([+-])(\d\d):(\d\d))"
-)
-
-
-def parse_timestamp(value: str) -> dt.datetime:
-    """Parse an RFC 3339 date-time that the schema already checked, as an aware datetime.
-
-    A leap second (``:60``) counts as the last second of its minute.
-    """
-    match = _RFC3339.fullmatch(value)
-    if match is None:
-        raise ValueError(f"not an RFC 3339 date-time: {value[:60]!r}")
-    year, month, day, hour, minute, second = (int(part) for part in match.group(1, 2, 3, 4, 5, 6))
-    fraction = (match.group(7) or "0")[:6].ljust(6, "0")
-    if match.group(8):
-        zone = dt.timezone.utc
-    else:
-        offset = dt.timedelta(hours=int(match.group(10)), minutes=int(match.group(11)))
-        zone = dt.timezone(-offset if match.group(9) == "-" else offset)
-    return dt.datetime(year, month, day, hour, minute, min(second, 59), int(fraction), tzinfo=zone)
-
-
 def timeline_problems(document: SourceDocument) -> list[Problem]:
     """Timestamps out of order: started <= detected <= mitigated <= resolved."""
     timeline = document.front_matter.get("timeline")
     if not isinstance(timeline, dict):
         return []
     present = [
-        (name, parse_timestamp(timeline[name]))
+        (name, parsed)
         for name in TIMELINE_FIELDS
-        if isinstance(timeline.get(name), str)
+        if (parsed := _timestamp_or_none(timeline.get(name))) is not None
     ]
     problems = []
     for (earlier_name, earlier), (later_name, later) in _pairs(present):
@@ -625,23 +764,39 @@ def timeline_problems(document: SourceDocument) -> list[Problem]:
                     "PM203",
                 )
             )
-    started = timeline.get("started")
-    day = document.front_matter.get("date")
-    if isinstance(started, str) and isinstance(day, str):
-        started_day = parse_timestamp(started).astimezone(dt.timezone.utc).date()
-        if abs((dt.date.fromisoformat(day) - started_day).days) > 1:
+    started = _timestamp_or_none(timeline.get("started"))
+    day = _date_or_none(document.front_matter.get("date"))
+    if started is not None and day is not None:
+        started_day = started.astimezone(dt.timezone.utc).date()
+        if abs((day - started_day).days) > 1:
             problems.append(
                 Problem(
                     document.file,
                     document.line_of(("date",)),
                     "date",
-                    f"{day} is more than a day away from timeline.started ({started}): "
+                    f"{day} is more than a day away from timeline.started "
+                    f"({timeline['started']}): "
                     "date is the day the incident began",
                     "PM204",
                     "warning",
                 )
             )
     return problems
+
+
+def _timestamp_or_none(value: Any) -> dt.datetime | None:
+    """A timestamp the schema accepted; None for anything else, which the schema reports."""
+    try:
+        return parse_timestamp(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def _date_or_none(value: Any) -> dt.date | None:
+    try:
+        return parse_date(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
 
 
 def _pairs(
@@ -670,16 +825,21 @@ def final_action_items_problems(document: SourceDocument) -> list[Problem]:
     ]
 
 
+_ATX_HEADING = re.compile(r" {0,3}#{1,6}(?:[ \t]+(.*))?$")
+
+
 def _section_text(body: str, heading: str) -> str:
     """The text under a Markdown heading (any level), up to the next heading."""
     collected: list[str] = []
     inside = False
     for line in body.split("\n"):
-        match = re.match(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$", line)
+        # A linear pattern, then plain string methods: a lazy group followed by optional
+        # spaces and hashes backtracks quadratically on a long line of spaces.
+        match = _ATX_HEADING.match(line)
         if match:
             if inside:
                 break
-            inside = match.group(1).strip().casefold() == heading
+            inside = (match.group(1) or "").strip().rstrip("#").strip().casefold() == heading
             continue
         if inside:
             collected.append(line)
@@ -808,10 +968,10 @@ __all__ = [
     "compile_fast_validator",
     "cross_file_problems",
     "final_action_items_problems",
-    "is_date",
-    "is_date_time",
     "load_schema",
+    "parse_date",
     "parse_timestamp",
+    "text_problems",
     "timeline_problems",
     "vocabulary_problems",
 ]

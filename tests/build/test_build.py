@@ -74,7 +74,7 @@ def test_an_invalid_postmortem_fails_the_build_with_every_problem(
         build(root)
     text = caplog.text
     assert "3 error(s) in 2 file(s); nothing was published" in text
-    assert "postmortems/bad.md:4: date: '2024-02-30' is not a valid date" in text
+    assert "postmortems/bad.md:4: date: '2024-02-30' is not a day that exists" in text
     assert "postmortems/bad.md:5: severity: the text 'SEV9' is not one of" in text
     assert "postmortems/worse.md:1: the file has no front matter" in text
     assert "Traceback" not in text
@@ -161,6 +161,42 @@ def test_front_matter_values_are_text_on_the_page(tmp_path: Path) -> None:
     assert "<script>alert(1)</script>" not in html
     assert "<img src=x" not in html
     assert "&lt;b&gt;bold&lt;/b&gt; &amp; more" in html
+
+
+BODY_WITH_MARKUP = """
+## Summary
+
+> A quote & a remark.
+
+```
+if a < b && c > d: pass
+```
+
+<details><summary>More</summary>Hidden</details>
+
+Text <script>pmkbXSS()</script> and [a link](javascript:pmkbXSS()).
+"""
+
+
+def test_the_body_is_markdown_and_its_html_is_sanitized(tmp_path: Path) -> None:
+    root = write_kb(tmp_path, {"a.md": postmortem_text(body=BODY_WITH_MARKUP)})
+    site = build(root)
+    html = (site / "postmortems/a/index.html").read_text()
+    assert "<blockquote>\n<p>A quote &amp; a remark.</p>\n</blockquote>" in html
+    assert "if a &lt; b &amp;&amp; c &gt; d: pass" in html
+    assert "<details><summary>More</summary>Hidden</details>" in html
+    assert "<script>pmkbXSS()</script>" not in html
+    assert "javascript:" not in html
+    assert "<a>a link</a>" in html
+
+
+def test_sanitizing_can_be_turned_off(tmp_path: Path) -> None:
+    root = write_kb(
+        tmp_path, {"a.md": postmortem_text(body=BODY_WITH_MARKUP)}, {"sanitize_html": False}
+    )
+    html = (build(root) / "postmortems/a/index.html").read_text()
+    assert "<script>pmkbXSS()</script>" in html
+    assert 'href="javascript:pmkbXSS()"' in html
 
 
 BLAME_BODY = FULL_BODY.replace("An N+1 query reached production.", "Human error caused it.")

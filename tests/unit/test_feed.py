@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -29,17 +30,17 @@ def postmortems(tmp_path_factory: pytest.TempPathFactory) -> tuple[Postmortem, .
                 id="PM-2",
                 date="2024-05-02",
                 title=HOSTILE,
-                summary="Bell \\a here",
                 timeline=None,
             ),
             "mid.md": postmortem_text(id="PM-3", date="2024-03-03", title="Mid", timeline=None),
         },
     )
-    text = (root / "postmortems/new.md").read_text().replace("Bell \\a here", '"Bell \\a here"')
-    (root / "postmortems/new.md").write_text(text)
     kb = load_knowledge_base(Settings(root=root, postmortems_dir=root / "postmortems"))
     assert kb.errors == ()
-    return kb.postmortems
+    # The loader refuses control characters (PM106); the feed still guards against them.
+    return tuple(
+        replace(pm, summary="Bell \a here") if pm.id == "PM-2" else pm for pm in kb.postmortems
+    )
 
 
 def feed(postmortems: tuple[Postmortem, ...], site_url: str | None = None, limit: int = 50) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -180,3 +181,49 @@ def test_python_frontmatter_handler_is_as_strict_as_the_loader() -> None:
         loads("---\nid: x\n")
     with pytest.raises(FrontMatterError, match="is a list"):
         loads("---\n- a\n---\n")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "id: " + "9" * 5000 + "\n",
+            ":2: the number '99999999999999999999999999999…' is too large to be a value "
+            "(5,000 characters): quote it if it is text",
+        ),
+        ("9" * 5000 + ": x\n", ":2: the number '99999999999999999999999999999…' is too large"),
+        ("impact:\n  revenue_usd: 1e999\n", ":3: the number '1e999' is too large to be a value"),
+        ("tags: [" + "{a: 1}, " * 300 + "]\n", "tags has more than 256 items"),
+        ("".join(f"k{i}: 1\n" for i in range(300)), "the front matter has more than 256 fields"),
+        ("title: a\u2028id: hidden\n", ":2: contains the Unicode line break U+2028"),
+        ("title: a\x85b\n", "contains the Unicode line break U+0085"),
+    ],
+)
+def test_values_that_cost_too_much_or_hide_lines_are_refused(text: str, expected: str) -> None:
+    assert expected in only_problem(f"---\n{text}---\nBody\n")
+
+
+def test_a_lone_carriage_return_is_a_warning_on_its_line() -> None:
+    result = load(b"---\nid: x\rtitle: y\n---\nBody\n")
+    assert result.document is not None
+    assert result.document.lines[("title",)] == 3
+    assert [str(p) for p in result.problems] == [
+        "postmortems/x.md:2: ends with a lone carriage return (CR): save the file with LF "
+        "(or CRLF) line ends, or reviewers see it differently from the site"
+    ]
+    assert load(b"---\r\nid: x\r\n---\r\n").problems == ()
+
+
+def test_special_files_never_block_the_read(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.md"
+    os.mkfifo(fifo)
+    result = load_file(fifo, "postmortems/pipe.md")
+    assert [str(p) for p in result.problems] == [
+        "postmortems/pipe.md: is not a regular file: postmortems must be plain files"
+    ]
+
+
+def test_messages_escape_control_characters_in_keys_and_values() -> None:
+    message = only_problem('---\n"a\\nb\\e[2J": 1\n"a\\nb\\e[2J": 2\n---\n')
+    assert "\n" not in message and "\x1b" not in message
+    assert "duplicate key 'a\\nb\\u001b[2J'" in message

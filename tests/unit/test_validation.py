@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +15,7 @@ from kbtools import FULL_BODY, front_matter, postmortem_text, write_kb
 from postmortem_kb.knowledge_base import load_knowledge_base
 from postmortem_kb.loader import load_text
 from postmortem_kb.settings import ConfigurationError, Settings, packaged_schema_path
-from postmortem_kb.validation import SchemaValidator, load_schema
+from postmortem_kb.validation import SchemaValidator, load_schema, parse_timestamp
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -67,7 +69,7 @@ def text_with(**overrides: Any) -> str:
         ),
         ({"severity": "sev1"}, "did you mean 'SEV1'?"),
         ({"status": "Final"}, "did you mean 'final'?"),
-        ({"date": "2024-02-30"}, "date: '2024-02-30' is not a valid date: write YYYY-MM-DD"),
+        ({"date": "2024-02-30"}, "date: '2024-02-30' is not a day that exists"),
         ({"title": None}, "title: required, but missing"),
         ({"services": []}, "services: needs at least 1 item"),
         ({"services": "checkout"}, "services: expected a list, got the text 'checkout'"),
@@ -116,7 +118,7 @@ def test_unquoted_number_where_text_is_expected_says_to_quote(validator: SchemaV
     found = problems_of(validator, text)
     assert found == [
         "postmortems/x.md:2: id: expected text, got the number 123: YAML reads the unquoted "
-        "'0123' as number; quote it: \"0123\""
+        "'0123' as a number; quote it: \"0123\""
     ]
 
 
@@ -262,6 +264,95 @@ def test_yaml_dates_unquoted_or_quoted_both_validate(validator: SchemaValidator)
     unquoted = yaml.safe_dump(front_matter())  # PyYAML quotes dates; make sure both forms parse
     assert problems_of(validator, quoted) == []
     assert "date: '2024-03-15'" in unquoted
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2024-03-15T14:20:00Z", "2024-03-15T14:20:00+00:00"),
+        ("2024-03-15t14:20:00z", "2024-03-15T14:20:00+00:00"),
+        ("2024-03-15T14:20:00.123456789+02:00", "2024-03-15T12:20:00.123456+00:00"),
+        ("2024-03-15T14:20:00+23:59", "2024-03-14T14:21:00+00:00"),
+        ("2024-03-15T14:20:00-23:59", "2024-03-16T14:19:00+00:00"),
+        ("2016-12-31T23:59:60Z", "2016-12-31T23:59:59+00:00"),
+        ("2024-03-15T14:20:00-00:00", "2024-03-15T14:20:00+00:00"),
+    ],
+)
+def test_timestamps_parse_to_the_right_instant(value: str, expected: str) -> None:
+    parsed = parse_timestamp(value).astimezone(dt.timezone.utc)
+    assert parsed.isoformat() == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2024-03-15T14:20:00", "has no time zone"),
+        ("2024-03-15 14:20:00Z", "separates the date and the time with a space: write a 'T'"),
+        ("2024-03-15T14:20Z", "has no seconds"),
+        ("2024-02-30T10:00:00Z", "is not a moment that exists"),
+        ("2024-03-15T24:00:00Z", "is not a moment that exists"),
+        ("2024-03-15T14:20:60Z", "is not a moment that exists"),
+        ("2024-03-15T14:20:00+24:00", "is not a moment that exists"),
+        ("２０２４-03-15T14:20:00Z", "is not an RFC 3339 date-time"),
+        ("15/03/2024 14:20", "is not an RFC 3339 date-time"),
+    ],
+)
+def test_the_schema_accepts_exactly_the_timestamps_the_build_parses(
+    validator: SchemaValidator, value: str, expected: str
+) -> None:
+    found = problems_of(validator, text_with(timeline={"started": value}))
+    assert len(found) == 1 and expected in found[0], found
+    with pytest.raises(ValueError):
+        parse_timestamp(value)
+
+
+def test_rules_never_raise_on_values_the_schema_refused(tmp_path: Path) -> None:
+    timeline = {"started": "2024-02-30T10:00:00Z", "detected": "2024-03-15T25:00:00Z"}
+    found = kb_problems(tmp_path, {"a.md": postmortem_text(date="2023-02-29", timeline=timeline)})
+    assert len(found) == 3, found
+
+
+def test_a_long_heading_line_does_not_stall_the_action_items_rule(tmp_path: Path) -> None:
+    body = "\n# a" + " " * 200_000 + "b\n\n## Action Items\n\nNone needed: the vendor fixed it.\n"
+    started = time.perf_counter()
+    found = kb_problems(tmp_path, {"a.md": postmortem_text(body=body, action_items=[])})
+    assert not any("action_items: is empty" in message for message in found), found
+    assert time.perf_counter() - started < 5
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        ({"title": "red \x1b[31m alert"}, ":3: title: contains the control character U+001B"),
+        ({"summary": "a\x00b"}, "summary: contains the control character U+0000"),
+        ({"authors": ["a\x07"]}, "authors[0]: contains the control character U+0007"),
+        ({"x-note": {"k\x1b": "v"}}, "x-note.k\\u001b: contains the control character U+001B"),
+        ({"title": "\u200b\u200d"}, "title: holds only invisible characters"),
+    ],
+)
+def test_control_and_invisible_only_text_is_refused_everywhere(
+    validator: SchemaValidator, overrides: dict[str, Any], expected: str
+) -> None:
+    found = problems_of(validator, text_with(**overrides))
+    assert any(expected in message for message in found), found
+
+
+def test_an_id_with_a_control_character_is_reported_once(validator: SchemaValidator) -> None:
+    found = problems_of(validator, text_with(id="PM-\x1b1"))
+    assert found == [
+        "postmortems/x.md:2: id: contains the invisible or control character U+001B: retype the value"
+    ]
+
+
+def test_an_empty_value_is_called_empty(validator: SchemaValidator) -> None:
+    text = postmortem_text().replace("title: Checkout", "title: #Checkout", 1)
+    result = load_text(text.encode(), "postmortems/x.md", Path("x.md"))
+    assert result.document is not None
+    assert [str(p) for p in validator.problems(result.document)] == [
+        "postmortems/x.md:3: title: expected text, got nothing (null): the value is empty; "
+        "fill it in or remove the field"
+    ]
+    assert [p.code for p in result.problems] == ["PM103"]
 
 
 def test_the_name_pattern_in_code_is_the_schemas() -> None:
