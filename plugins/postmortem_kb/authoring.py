@@ -16,8 +16,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined
+from jinja2 import Environment, StrictUndefined
 
+from postmortem_kb.rendering import template_loader
 from postmortem_kb.settings import ConfigurationError
 
 ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
@@ -155,13 +156,9 @@ def yaml_scalar(value: object) -> str:
 
 def template_environment(templates_dir: Path | None) -> Environment:
     """The environment of the new-postmortem templates; ``templates_dir`` overrides ours."""
-    loaders: list[FileSystemLoader | PackageLoader] = []
-    if templates_dir is not None:
-        loaders.append(FileSystemLoader(str(templates_dir)))
-    loaders.append(PackageLoader("postmortem_kb", "templates"))
     # YAML and Markdown, not HTML: values reach the front matter through the yaml filter.
     env = Environment(
-        loader=ChoiceLoader(loaders),
+        loader=template_loader(templates_dir),
         autoescape=False,
         undefined=StrictUndefined,
         trim_blocks=True,

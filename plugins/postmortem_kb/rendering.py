@@ -82,6 +82,15 @@ class Links:
         return quote(relative, safe="/.-_~") + fragment
 
 
+def template_loader(templates_dir: Path | None) -> ChoiceLoader:
+    """Templates from ``templates_dir`` first, so a knowledge base can override ours."""
+    loaders: list[FileSystemLoader | PackageLoader] = []
+    if templates_dir is not None:
+        loaders.append(FileSystemLoader(str(templates_dir)))
+    loaders.append(PackageLoader("postmortem_kb", "templates"))
+    return ChoiceLoader(loaders)
+
+
 class Renderer:
     """Renders the generated pages from templates."""
 
@@ -99,13 +108,9 @@ class Renderer:
         """
         self.islands: dict[str, dict[str, str]] = {}
         self.collect_islands = collect_islands
-        loaders: list[Any] = []
-        if templates_dir is not None:
-            loaders.append(FileSystemLoader(str(templates_dir)))
-        loaders.append(PackageLoader("postmortem_kb", "templates"))
         self.use_directory_urls = use_directory_urls
         self.env = Environment(
-            loader=ChoiceLoader(loaders),
+            loader=template_loader(templates_dir),
             autoescape=True,
             undefined=StrictUndefined,
             trim_blocks=True,
