@@ -702,70 +702,91 @@ def recurrence_notices(
 
     Each notice names the others (newest first, at most ``RECURRENCE_SHOWN``) with their
     still-open action items, and suggests the ids missing from ``related``. The work is linear
-    in the number of postmortems: each notice looks at a bounded number of others.
+    in the number of postmortems: a category's members all name its few newest postmortems
+    (or the next one, for those among them), so what they name is made once per category.
     """
     facts = [
         pm if isinstance(pm, RecurrenceFacts) else RecurrenceFacts.of(pm) for pm in postmortems
     ]
+    taxonomy = settings.taxonomy
+    canonical: dict[str, str] = {}
+    for pm in facts:
+        for written in pm.categories:
+            if written not in canonical:
+                canonical[written] = canonical_category(written, taxonomy)
     by_category: dict[str, list[RecurrenceFacts]] = {}
     for pm in facts:
-        for category in dict.fromkeys(
-            canonical_category(written, settings.taxonomy) for written in pm.categories
-        ):
+        for category in dict.fromkeys(canonical[written] for written in pm.categories):
             by_category.setdefault(category, []).append(pm)
-    for members in by_category.values():
-        members.sort(key=lambda pm: (pm.date, pm.id), reverse=True)
+    minimum = max(settings.recurring_threshold, 2)
+    recurring: dict[str, _Recurrence] = {
+        category: _Recurrence(category, members)
+        for category, members in by_category.items()
+        if len(members) >= minimum
+    }
     notices: list[Problem] = []
-    # Most notices of a category name the same few newest postmortems: describe each once.
-    described: dict[int, str] = {}
+    if not recurring:
+        return notices
+    level = default_level("PM501")
     for pm in facts:
         seen: set[str] = set()
         for index, written in enumerate(pm.categories):
-            category = canonical_category(written, settings.taxonomy)
-            members = by_category[category]
-            if category in seen or len(members) < max(settings.recurring_threshold, 2):
+            category = canonical[written]
+            recurrence = recurring.get(category)
+            if recurrence is None or category in seen:
                 continue
             seen.add(category)
-            notices.append(_recurrence_notice(pm, index, category, members, described))
+            others, named = recurrence.named_for(pm)
+            missing = [
+                other.id
+                for other in others
+                if other.id not in pm.related and pm.id not in other.related
+            ]
+            advice = "Check whether their fixes cover this incident"
+            if missing:
+                advice += f", and add {', '.join(missing)} to 'related'"
+            shown = "" if category == written else f" (as {shorten(category)})"
+            notices.append(
+                Problem(
+                    pm.file,
+                    pm.category_lines[index],
+                    f"root_causes[{index}].category",
+                    f"{shorten(written)}{shown} recurs: it is also a root cause of {named}. "
+                    f"{advice}",
+                    "PM501",
+                    level,
+                )
+            )
     return notices
 
 
-def _recurrence_notice(
-    pm: RecurrenceFacts,
-    index: int,
-    category: str,
-    members: list[RecurrenceFacts],
-    described: dict[int, str],
-) -> Problem:
-    others: list[RecurrenceFacts] = []
-    for other in members:
-        if other is not pm:
-            others.append(other)
-            if len(others) == RECURRENCE_SHOWN:
-                break
-    total = len(members) - 1
-    named = "; ".join(
-        described.get(id(other)) or described.setdefault(id(other), _describe_other(other))
-        for other in others
-    )
-    if total > len(others):
-        named += f"; and {total - len(others)} more"
-    missing = [
-        other.id for other in others if other.id not in pm.related and pm.id not in other.related
-    ]
-    advice = "Check whether their fixes cover this incident"
-    if missing:
-        advice += f", and add {', '.join(missing)} to 'related'"
-    written = pm.categories[index]
-    shown = "" if category == written else f" (as {shorten(category)})"
-    return Problem(
-        pm.file,
-        pm.category_lines[index],
-        f"root_causes[{index}].category",
-        f"{shorten(written)}{shown} recurs: it is also a root cause of {named}. {advice}",
-        "PM501",
-        default_level("PM501"),
-    )
+class _Recurrence:
+    """The postmortems that share a root cause category, and what their notices name."""
+
+    def __init__(self, category: str, members: list[RecurrenceFacts]) -> None:
+        members.sort(key=lambda pm: (pm.date, pm.id), reverse=True)
+        self.category = category
+        self.members = members
+        # Only the newest RECURRENCE_SHOWN + 1 are ever named; every other member names the
+        # newest RECURRENCE_SHOWN, and each of those names the others and the next one.
+        self.newest = members[: RECURRENCE_SHOWN + 1]
+        self._named: dict[int, tuple[list[RecurrenceFacts], str]] = {}
+
+    def named_for(self, pm: RecurrenceFacts) -> tuple[list[RecurrenceFacts], str]:
+        """The others that the notice of ``pm`` names, and how it names them."""
+        slot = next(
+            (position for position, other in enumerate(self.newest) if other is pm),
+            len(self.newest),
+        )
+        found = self._named.get(slot)
+        if found is None:
+            others = [other for other in self.newest if other is not pm][:RECURRENCE_SHOWN]
+            named = "; ".join(_describe_other(other) for other in others)
+            total = len(self.members) - 1
+            if total > len(others):
+                named += f"; and {total - len(others)} more"
+            found = self._named[slot] = (others, named)
+        return found
 
 
 def _describe_other(other: RecurrenceFacts) -> str:
