@@ -38,10 +38,12 @@ from postmortem_kb.knowledge_base import (
 from postmortem_kb.loader import load_file, load_text
 from postmortem_kb.model import Problem
 from postmortem_kb.reporting import (
+    MAX_NOTICES_LISTED,
     REPORTERS,
     CheckResult,
     GithubReporter,
     Reporter,
+    TextReporter,
     escape_data,
 )
 from postmortem_kb.settings import ConfigurationError, Settings, build_date
@@ -155,11 +157,22 @@ def report_scope(paths: Sequence[Path], settings: Settings) -> Callable[[str], b
     help="text for people, json for tools, github for workflow annotations.",
 )
 @click.option("--strict", is_flag=True, help="Fail on warnings too, as 'mkdocs build --strict'.")
+@click.option(
+    "--notices",
+    "all_notices",
+    is_flag=True,
+    help=f"text: list every notice; past {MAX_NOTICES_LISTED} they are only counted by rule.",
+)
 @config_option
 @no_cache_option
 @configuration_errors_are_usage_errors
 def check(
-    paths: tuple[Path, ...], output_format: str, strict: bool, config_file: str, no_cache: bool
+    paths: tuple[Path, ...],
+    output_format: str,
+    strict: bool,
+    all_notices: bool,
+    config_file: str,
+    no_cache: bool,
 ) -> None:
     """Check the whole knowledge base as the site build does; report on PATHS (default: all).
 
@@ -181,6 +194,8 @@ def check(
     reporter: Reporter
     if output_format == "github":
         reporter = GithubReporter(root=settings.root)
+    elif output_format == "text":
+        reporter = TextReporter(all_notices=all_notices)
     else:
         reporter = REPORTERS[output_format]()
     reporter.report(result)
