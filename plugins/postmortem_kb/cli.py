@@ -7,7 +7,6 @@ Exit codes: 0 success; 1 the knowledge base has errors (or warnings under ``chec
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 import shutil
 import sys
@@ -28,7 +27,6 @@ from postmortem_kb.authoring import (
 )
 from postmortem_kb.cache import ResultCache, open_cache
 from postmortem_kb.config import load_settings
-from postmortem_kb.export import export_data, to_csv, to_json
 from postmortem_kb.knowledge_base import (
     KnowledgeBase,
     discover,
@@ -228,6 +226,9 @@ def export(output_format: str, config_file: str) -> None:
     JSON is the same data as the site's postmortems.json. Exit 1 (printing the errors) when
     the knowledge base has errors.
     """
+    # Imported here: a check, the command that runs most often, never needs it.
+    from postmortem_kb.export import export_data, to_csv, to_json
+
     settings = _settings(config_file)
     today = build_date()
     knowledge_base = load_knowledge_base(settings, today=today)
@@ -276,6 +277,8 @@ def _severity(value: str, severities: Sequence[str]) -> str:
 
 def _closest(value: str, choices: Sequence[str]) -> str | None:
     """The one choice closest to a value, or ``None`` when none is close or several tie."""
+    import difflib  # only for a mistyped option: not worth every start's import time
+
     scores = sorted(
         (
             (difflib.SequenceMatcher(None, value.casefold(), c.casefold()).ratio(), c)

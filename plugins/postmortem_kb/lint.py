@@ -728,6 +728,14 @@ def recurrence_notices(
     if not recurring:
         return notices
     level = default_level("PM501")
+    # How each written category starts its message ("'db' (as 'database') recurs: ...").
+    openings = {
+        written: f"{shorten(written)}"
+        f"{'' if category == written else f' (as {shorten(category)})'} recurs: it is also "
+        "a root cause of "
+        for written, category in canonical.items()
+        if category in recurring
+    }
     for pm in facts:
         seen: set[str] = set()
         for index, written in enumerate(pm.categories):
@@ -742,22 +750,32 @@ def recurrence_notices(
                 for other in others
                 if other.id not in pm.related and pm.id not in other.related
             ]
-            advice = "Check whether their fixes cover this incident"
-            if missing:
-                advice += f", and add {', '.join(missing)} to 'related'"
-            shown = "" if category == written else f" (as {shorten(category)})"
+            advice = (
+                f"Check whether their fixes cover this incident, and add {', '.join(missing)} "
+                "to 'related'"
+                if missing
+                else "Check whether their fixes cover this incident"
+            )
+            field = (
+                _CATEGORY_FIELDS[index]
+                if index < len(_CATEGORY_FIELDS)
+                else f"root_causes[{index}].category"
+            )
             notices.append(
                 Problem(
                     pm.file,
                     pm.category_lines[index],
-                    f"root_causes[{index}].category",
-                    f"{shorten(written)}{shown} recurs: it is also a root cause of {named}. "
-                    f"{advice}",
+                    field,
+                    f"{openings[written]}{named}. {advice}",
                     "PM501",
                     level,
                 )
             )
     return notices
+
+
+_CATEGORY_FIELDS = tuple(f"root_causes[{index}].category" for index in range(16))
+"""The field of a notice, made once (a postmortem has a few root causes)."""
 
 
 class _Recurrence:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import difflib
 import functools
 import json
 import re
@@ -255,7 +254,7 @@ class SchemaValidator:
 
     def _unknown_fields(self, document: SourceDocument) -> Iterator[Problem]:
         for path, key, known in _unknown_keys(document.front_matter, self.schema, ()):
-            guess = difflib.get_close_matches(key, known, n=1, cutoff=0.7)
+            guess = _close_matches(key, known, n=1, cutoff=0.7)
             hint = f"did you mean '{guess[0]}'?" if guess else "it is not part of the format"
             yield Problem(
                 document.file,
@@ -467,6 +466,13 @@ def _python_pattern(pattern: str, formats: dict[str, Callable[[str], bool]]) -> 
 
         formats[routed] = matches
     return routed
+
+
+def _close_matches(word: str, possibilities: Sequence[str], n: int, cutoff: float) -> list[str]:
+    """``difflib.get_close_matches``, imported when a message needs a suggestion."""
+    import difflib  # a check of valid files makes no suggestion: spare its import
+
+    return difflib.get_close_matches(word, possibilities, n=n, cutoff=cutoff)
 
 
 def _field_names(paths: Iterable[FieldPath]) -> set[str | None]:
@@ -709,7 +715,7 @@ def _enum_message(value: Any, allowed: Sequence[Any]) -> str:
         by_fold = {str(option).casefold(): str(option) for option in allowed}
         guess = by_fold.get(value.strip().casefold())
         if guess is None:
-            close = difflib.get_close_matches(value, [str(o) for o in allowed], n=1, cutoff=0.5)
+            close = _close_matches(value, [str(o) for o in allowed], n=1, cutoff=0.5)
             # 'SEV9' is close to 'SEV4' as text, but a different number is no typo.
             if close and _without_digits(close[0]) != _without_digits(value):
                 guess = close[0]
@@ -924,7 +930,7 @@ def cross_file_problems(documents: Iterable[FileView]) -> list[Problem]:
             if target == own:
                 message = "refers to this postmortem itself: list other postmortems' ids"
             elif target not in by_id:
-                close = difflib.get_close_matches(target, known, n=1, cutoff=0.6)
+                close = _close_matches(target, known, n=1, cutoff=0.6)
                 guess = f"; did you mean '{close[0]}'?" if close else ""
                 message = f"{shorten(target)} is not the id of any postmortem{guess}"
             else:
@@ -947,7 +953,7 @@ def _guess(value: str, known: Collection[str]) -> str:
     key = value.casefold()
     if key in folded:
         return f"; did you mean '{folded[key]}'?"
-    close = difflib.get_close_matches(key, list(folded), n=1, cutoff=0.6)
+    close = _close_matches(key, list(folded), n=1, cutoff=0.6)
     return f"; did you mean '{folded[close[0]]}'?" if close else ""
 
 
