@@ -62,9 +62,7 @@ def test_the_step_summary_counts_what_it_leaves_out() -> None:
 def test_github_annotates_every_error_and_warning_but_only_a_few_notices(
     tmp_path: Path,
 ) -> None:
-    notices = tuple(
-        Problem(f"n{n:03}.md", 4, None, "recurs", "PM501", "notice") for n in range(25)
-    )
+    notices = tuple(Problem(f"n{n:03}.md", 4, None, "recurs", "PM501", "notice") for n in range(25))
     error = Problem("z.md", 1, None, "bad", "PM101", "error")
     warnings = tuple(Problem(f"w{n:02}.md", 2, None, "w", "PM301", "warning") for n in range(15))
     problems = tuple(sorted((*notices, error, *warnings), key=Problem.sort_key))
@@ -77,9 +75,10 @@ def test_github_annotates_every_error_and_warning_but_only_a_few_notices(
     assert sum(line.startswith("::error ") for line in lines) == 1
     assert sum(line.startswith("::warning ") for line in lines) == 15
     annotated = [line for line in lines if line.startswith("::notice ")]
-    assert annotated == [annotation(notice, notice.file) for notice in notices][
-        :MAX_NOTICE_ANNOTATIONS
-    ]
+    assert (
+        annotated
+        == [annotation(notice, notice.file) for notice in notices][:MAX_NOTICE_ANNOTATIONS]
+    )
     hidden = 25 - MAX_NOTICE_ANNOTATIONS
     assert lines[-2] == (
         f"{hidden} more notices not annotated (GitHub shows {MAX_NOTICE_ANNOTATIONS} per step): "
