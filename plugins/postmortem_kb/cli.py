@@ -18,15 +18,7 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 
-from postmortem_kb.authoring import (
-    NewPostmortem,
-    file_slug,
-    next_id,
-    render_new,
-    uses_quick_form,
-)
-from postmortem_kb.cache import ResultCache, open_cache
-from postmortem_kb.config import load_settings
+from postmortem_kb.cache import ResultCache, check_settings, open_cache
 from postmortem_kb.knowledge_base import (
     KnowledgeBase,
     discover,
@@ -76,7 +68,9 @@ def configuration_errors_are_usage_errors(command: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def _settings(config_file: str) -> Settings:
+def _settings(config_file: str, *, reuse_options: bool = False) -> Settings:
+    """The settings of ``config_file``; ``reuse_options``: from the check's cache if it can
+    vouch for them (see ``check_settings``)."""
     context = click.get_current_context()
     path = Path(config_file)
     source = context.get_parameter_source("config_file")
@@ -84,6 +78,10 @@ def _settings(config_file: str) -> Settings:
         raise click.BadParameter(
             f"{config_file!r} is not a file", param_hint="'-f' / '--config-file'"
         )
+    if reuse_options:
+        return check_settings(path)
+    from postmortem_kb.config import load_settings  # MkDocs' configuration machinery
+
     return load_settings(path)
 
 
@@ -179,7 +177,7 @@ def check(
     a usage or configuration error.
     """
     try:
-        settings = _settings(config_file)
+        settings = _settings(config_file, reuse_options=not no_cache)
         knowledge_base = load_knowledge_base(settings, cache=_check_cache(settings, no_cache))
         wanted = report_scope(paths, settings)
     except ConfigurationError as error:
@@ -371,6 +369,15 @@ def new(
     It gets the next free id, status draft, and the full form (the two worst severities) or
     the quick form (the others, or --quick). It never overwrites a file.
     """
+    # Imported here: the templates' machinery (Jinja) is not worth a check's start-up time.
+    from postmortem_kb.authoring import (
+        NewPostmortem,
+        file_slug,
+        next_id,
+        render_new,
+        uses_quick_form,
+    )
+
     settings = _settings(config_file)
     level = _severity(severity, settings.severities)
     day = _incident_date(incident_date)
