@@ -8,6 +8,7 @@ the configured ones are applied afterwards, in one place.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import functools
 import re
@@ -85,6 +86,10 @@ class BlamePattern:
     keywords: tuple[str, ...]
     rewrite: str
     anchor: re.Pattern[str] | None = None
+    ascii_words: tuple[str, ...] = ()
+    """Lowercase words one of which every match contains as well: an ASCII text whose
+    lowercase has none is skipped (exact for ASCII, where ignoring case is lowercasing; a
+    text with other characters always runs the pattern)."""
 
 
 BLAME_PATTERNS: tuple[BlamePattern, ...] = (
@@ -93,6 +98,7 @@ BLAME_PATTERNS: tuple[BlamePattern, ...] = (
         ("error",),
         "describe the action, then what let it cause harm, e.g. "
         "'the deploy tool accepted a config that no check had validated'",
+        ascii_words=("human", "operator", "engineer", "developer", "pilot"),
     ),
     BlamePattern(
         re.compile(r"\bshould(?:'ve|\s+have|\s+not\s+have|n't\s+have)\b", re.IGNORECASE),
@@ -180,11 +186,21 @@ _NOUN_ENDINGS = ("ing", "tion", "sion", "ment", "ness", "ity", "ance", "ence", "
 
 def blame_findings(text: str) -> Iterator[tuple[str, str]]:
     """The blaming phrases in a text, each with its suggested rewrite."""
-    hits = set(_BLAME_KEYWORDS.findall(text.lower()))
+    lowered = text.lower()
+    # A search for each keyword is quicker than one pattern of them all, and finds a keyword
+    # wherever one is (a match's keyword always starts a word, so nothing it finds is new).
+    hits = {keyword for keyword in _KEYWORDS if keyword in lowered}
     if not hits:
         return
+    is_ascii = text.isascii()
     for blame in BLAME_PATTERNS:
         if hits.isdisjoint(blame.keywords):
+            continue
+        if (
+            is_ascii
+            and blame.ascii_words
+            and not any(word in lowered for word in blame.ascii_words)
+        ):
             continue
         if blame.anchor is not None and blame.anchor.search(text) is None:
             continue
@@ -374,14 +390,19 @@ def keyword_lines(texts: list[str]) -> list[int]:
     asking each line (most have none).
     """
     lowered = "\n".join(texts).lower()
+    # Where each line ends in the lowered text (lowering can change a text's length, never
+    # its line breaks), so that a keyword's line is a binary search away.
+    ends = [match.start() for match in _NEWLINE.finditer(lowered)]
     found: set[int] = set()
     for keyword in _KEYWORDS:
         position = lowered.find(keyword)
         while position >= 0:
-            # Lowering can change a text's length, never its line breaks.
-            found.add(lowered.count("\n", 0, position))
+            found.add(bisect.bisect_left(ends, position))
             position = lowered.find(keyword, position + 1)
     return sorted(found)
+
+
+_NEWLINE = re.compile("\n")
 
 
 def _blame_message(phrase: str, rewrite: str) -> str:
