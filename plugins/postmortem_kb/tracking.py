@@ -13,7 +13,14 @@ from collections.abc import Sequence
 from markupsafe import Markup, escape
 
 from postmortem_kb.analysis import RecurringCause, recurring_root_causes
-from postmortem_kb.charts import Series, bar_chart, duration_panels, severity_color
+from postmortem_kb.charts import (
+    Chart,
+    Series,
+    bar_chart,
+    duration_panels,
+    render_chart,
+    severity_color,
+)
 from postmortem_kb.feed import FEED_PATH, atom_feed
 from postmortem_kb.indexes import severity_rank
 from postmortem_kb.knowledge_base import KnowledgeBase
@@ -145,15 +152,18 @@ def metrics_page(
     trend = completion_by_quarter(items)
     recurring = recurring_root_causes(postmortems, settings.taxonomy, settings.recurring_threshold)
     causes = recurring[:TOP_ROOT_CAUSES]
-    charts: dict[str, Markup] = {}
+    laid_out: dict[str, Chart] = {}
     if postmortems:
-        charts["months"] = month_chart(months, levels, settings.severities)
-        charts["severity"] = times_chart("times-by-severity", by_severity, lines=False)
-        charts["quarter"] = times_chart("times-by-quarter", by_quarter, lines=True)
+        laid_out["months"] = month_chart(months, levels, settings.severities)
+        laid_out["severity"] = times_chart("times-by-severity", by_severity, lines=False)
+        laid_out["quarter"] = times_chart("times-by-quarter", by_quarter, lines=True)
     if trend:
-        charts["completion"] = completion_chart(trend)
+        laid_out["completion"] = completion_chart(trend)
     if causes:
-        charts["causes"] = causes_chart(causes)
+        laid_out["causes"] = causes_chart(causes)
+    charts: dict[str, Markup] = {
+        name: render_chart(renderer, chart, METRICS_PAGE) for name, chart in laid_out.items()
+    }
     content = renderer.render(
         "tracking/metrics.md.j2",
         METRICS_PAGE,
@@ -188,7 +198,7 @@ def metrics_page(
 
 def month_chart(
     months: Sequence[MonthCount], levels: Sequence[str], severities: tuple[str, ...]
-) -> Markup:
+) -> Chart:
     """Incidents per month, stacked by severity."""
     return bar_chart(
         "incidents-per-month",
@@ -208,7 +218,7 @@ def month_chart(
     )
 
 
-def times_chart(chart_id: str, rows: Sequence[TimeMetrics], *, lines: bool) -> Markup:
+def times_chart(chart_id: str, rows: Sequence[TimeMetrics], *, lines: bool) -> Chart:
     """Median and 90th percentile of each duration per group, one panel per duration."""
     panels = []
     for measure in MEASURES:
@@ -233,7 +243,7 @@ def times_chart(chart_id: str, rows: Sequence[TimeMetrics], *, lines: bool) -> M
     )
 
 
-def completion_chart(trend: Sequence[GroupCompletion]) -> Markup:
+def completion_chart(trend: Sequence[GroupCompletion]) -> Chart:
     """The completion rate of the action items of each quarter's incidents."""
     rates = [row.completion.rate for row in trend]
     return bar_chart(
@@ -250,7 +260,7 @@ def completion_chart(trend: Sequence[GroupCompletion]) -> Markup:
     )
 
 
-def causes_chart(causes: Sequence[RecurringCause]) -> Markup:
+def causes_chart(causes: Sequence[RecurringCause]) -> Chart:
     """The recurring root causes by number of postmortems."""
     return bar_chart(
         "recurring-root-causes",
