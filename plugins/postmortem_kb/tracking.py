@@ -8,7 +8,7 @@ from ``postmortem_kb.charts``, the pages from ``templates/tracking/*.md.j2``.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from markupsafe import Markup, escape
 
@@ -49,7 +49,7 @@ from postmortem_kb.metrics import (
     tracked_items,
 )
 from postmortem_kb.model import Postmortem
-from postmortem_kb.rendering import Renderer
+from postmortem_kb.rendering import Links, Renderer
 from postmortem_kb.settings import Settings
 from postmortem_kb.site import GeneratedPage, postmortem_src_uri
 
@@ -98,6 +98,25 @@ def tracking_pages(
     ]
 
 
+def postmortem_hrefs(renderer: Renderer, page_src_uri: str) -> Callable[[Postmortem], str]:
+    """``link(pm_uri(postmortem))`` for the page at ``page_src_uri``, computed once per postmortem.
+
+    The tracking pages link each postmortem from every row of its action items or causes:
+    thousands of links to a few hundred pages, each a ``relpath`` and a ``quote``.
+    """
+    links = Links(page_src_uri, renderer.use_directory_urls)
+    cache: dict[str, str] = {}
+
+    def href(postmortem: Postmortem) -> str:
+        src_uri = postmortem_src_uri(postmortem)
+        found = cache.get(src_uri)
+        if found is None:
+            found = cache[src_uri] = links(src_uri)
+        return found
+
+    return href
+
+
 def action_items_page(
     items: Sequence[TrackedItem], postmortem_count: int, renderer: Renderer, today: dt.date
 ) -> GeneratedPage:
@@ -126,6 +145,7 @@ def action_items_page(
         escalation_labels=ESCALATION_LABELS,
         due_soon_days=DUE_SOON_DAYS,
         pm_uri=postmortem_src_uri,
+        pm_href=postmortem_hrefs(renderer, ACTION_ITEMS_PAGE),
         percent=percent,
     )
     return GeneratedPage(
@@ -186,6 +206,7 @@ def metrics_page(
         whole=round_half_up,
         percent=percent,
         pm_uri=postmortem_src_uri,
+        pm_href=postmortem_hrefs(renderer, METRICS_PAGE),
     )
     return GeneratedPage(
         METRICS_PAGE,
