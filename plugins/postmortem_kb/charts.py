@@ -52,6 +52,7 @@ _PAD = 6.0  # around the chart
 _ROTATION = 35.0  # degrees, of category labels that would not fit side by side
 _LEGEND_ROW = 22.0
 _MAX_LABEL_SHARE = 0.4  # of the width, for the category labels of horizontal bars
+_MAX_TURNED_LABEL = 160.0  # the longest turned category label, shortened beyond
 _CHART_ID = re.compile(r"^[a-z][a-z0-9-]*$")
 
 
@@ -234,47 +235,65 @@ def _value_range(
     return low, high
 
 
-def _category_labels(
-    categories: Sequence[str], bands: BandScale, baseline: float, most: int
-) -> tuple[list[Label], list[Segment], float]:
-    """Labels under a category axis at ``baseline``, sparse and rotated when crowded.
+@dataclass(frozen=True)
+class _CategoryAxis:
+    """Where the categories go along a horizontal axis, and how their labels fit."""
 
-    Returns the labels, their tick marks, and the height they take below the axis.
+    bands: BandScale
+    shown: list[int]  # the labelled categories
+    texts: list[tuple[str, str]]  # each shown label as fitted, and its full text if shortened
+    rotate: bool
+
+    def height(self) -> float:
+        """The room the tick marks and labels take below the axis."""
+        if not self.rotate:
+            return _TICK + _GAP + FONT_SIZE
+        angle = math.radians(_ROTATION)
+        width = widest([text for text, _ in self.texts], FONT_SIZE)
+        return _TICK + _GAP + width * math.sin(angle) + FONT_SIZE * math.cos(angle)
+
+    def labels(self, baseline: float) -> tuple[list[Label], list[Segment]]:
+        """The labels and their tick marks under the axis at ``baseline``."""
+        labels: list[Label] = []
+        ticks: list[Segment] = []
+        for index, (text, full) in zip(self.shown, self.texts, strict=True):
+            x = self.bands.center(index)
+            ticks.append(Segment(_c(x), _c(baseline), _c(x), _c(baseline + _TICK)))
+            if self.rotate:
+                y = baseline + _TICK + _GAP + FONT_SIZE * 0.75
+                labels.append(Label(_c(x + 3), _c(y), text, "end", -_ROTATION, full, "category"))
+            else:
+                y = baseline + _TICK + _GAP + FONT_SIZE * 0.8
+                labels.append(Label(_c(x), _c(y), text, "middle", 0.0, full, "category"))
+        return labels, ticks
+
+
+def _category_axis(
+    categories: Sequence[str], most: int, left: float, right: float, floor: float
+) -> _CategoryAxis:
+    """Categories from ``left`` to ``right``, at most ``most`` labelled, turned when crowded.
+
+    Turned labels hang down and to the left of their category; when the first ones would
+    reach past ``floor`` (the chart's or the panel's left edge), the axis starts further right.
+    Label widths are estimates that err wide; a unit is kept to spare.
     """
     shown = sparse_indexes(len(categories), most)
+    bands = BandScale(len(categories), left, right)
     slot = bands.bandwidth * (shown[1] - shown[0] if len(shown) > 1 else 1)
     rotate = len(shown) > 6 or widest([categories[i] for i in shown], FONT_SIZE) > slot - _GAP
-    angle = math.radians(_ROTATION)
-    room = 160.0 if rotate else slot - _GAP
-    labels: list[Label] = []
-    ticks: list[Segment] = []
-    height = 0.0
-    for index in shown:
-        x = bands.center(index)
-        text, full = _fit(categories[index], room)
-        ticks.append(Segment(_c(x), _c(baseline), _c(x), _c(baseline + _TICK)))
-        if rotate:
-            y = baseline + _TICK + _GAP + FONT_SIZE * 0.75
-            labels.append(Label(_c(x + 3), _c(y), text, "end", -_ROTATION, full, "category"))
-            width = text_width(text, FONT_SIZE)
-            height = max(height, width * math.sin(angle) + FONT_SIZE * math.cos(angle))
-        else:
-            y = baseline + _TICK + _GAP + FONT_SIZE * 0.8
-            labels.append(Label(_c(x), _c(y), text, "middle", 0.0, full, "category"))
-            height = max(height, FONT_SIZE)
-    return labels, ticks, _TICK + _GAP + height
-
-
-def _category_height(categories: Sequence[str], count_shown: int, slot: float) -> float:
-    """The height of the category labels (see ``_category_labels``), before laying out."""
-    shown = sparse_indexes(len(categories), count_shown)
-    texts = [categories[index] for index in shown]
-    rotate = len(shown) > 6 or widest(texts, FONT_SIZE) > slot - _GAP
-    if not rotate:
-        return _TICK + _GAP + FONT_SIZE
-    angle = math.radians(_ROTATION)
-    width = min(widest(texts, FONT_SIZE), 160.0 + text_width("…", FONT_SIZE))
-    return _TICK + _GAP + width * math.sin(angle) + FONT_SIZE * math.cos(angle)
+    texts = [_fit(categories[i], _MAX_TURNED_LABEL if rotate else slot - _GAP) for i in shown]
+    if rotate:
+        # Label i reaches left to center_i + 3 - width_i * cos(angle), where center_i moves
+        # with the start s as s + (right - s) * f_i, f_i = (i + 0.5) / count: solve for s.
+        # A later start only narrows the bands, so the labels stay turned and the same.
+        reach = math.cos(math.radians(_ROTATION))
+        start = left
+        for index, (text, _) in zip(shown, texts, strict=True):
+            share = (index + 0.5) / len(categories)
+            needed = floor + 1 + text_width(text, FONT_SIZE) * reach - 3 - right * share
+            start = max(start, needed / (1 - share))
+        bands = BandScale(len(categories), start, right)
+    return _CategoryAxis(bands, shown, texts, rotate)
 
 
 def _vertical_value_axis(
@@ -349,15 +368,14 @@ def bar_chart(
     axis_name = FONT_SIZE * 1.2 if value_label else 0.0
     left = _PAD + axis_name + widest(ticks.labels(), FONT_SIZE) + _TICK + _GAP
     right = WIDTH - 12.0
-    bands = BandScale(len(categories), left, right)
-    shown = sparse_indexes(len(categories), 12)
-    slot = bands.bandwidth * (shown[1] - shown[0] if len(shown) > 1 else 1)
-    bottom = height - _PAD - _category_height(categories, 12, slot)
+    axis = _category_axis(categories, 12, left, right, 0.0)
+    left, bands = axis.bands.start, axis.bands
+    bottom = height - _PAD - axis.height()
     scale = LinearScale(float(ticks.low), float(ticks.high), bottom, top)
     grid, marks, labels = _vertical_value_axis(
         ticks, scale, left, right, value_label, _PAD + FONT_SIZE * 0.85
     )
-    names, name_marks, _ = _category_labels(categories, bands, bottom, 12)
+    names, name_marks = axis.labels(bottom)
     bars = _bars(series, bands, scale, stacked, horizontal=False)
     zero = scale(0.0)
     panel = Panel(
@@ -537,15 +555,14 @@ def _duration_panel(
     top = cell_top + FONT_SIZE * 1.6
     left = cell_left + _PAD + FONT_SIZE * 1.2 + widest(ticks.labels(), FONT_SIZE) + _TICK + _GAP
     right = cell_left + cell_width - 14.0
-    bands = BandScale(len(categories), left, right)
-    shown = sparse_indexes(len(categories), 8)
-    slot = bands.bandwidth * (shown[1] - shown[0] if len(shown) > 1 else 1)
-    bottom = cell_top + cell_height - _PAD - _category_height(categories, 8, slot)
+    axis = _category_axis(categories, 8, left, right, cell_left)
+    left, bands = axis.bands.start, axis.bands
+    bottom = cell_top + cell_height - _PAD - axis.height()
     scale = LinearScale(float(ticks.low), float(ticks.high), bottom, top)
     grid, marks, labels = _vertical_value_axis(
         ticks, scale, left, right, unit, cell_left + _PAD + FONT_SIZE * 0.85
     )
-    names, name_marks, _ = _category_labels(categories, bands, bottom, 8)
+    names, name_marks = axis.labels(bottom)
     title_label = Label(
         _c((left + right) / 2), _c(cell_top + FONT_SIZE), panel_title, "middle", 0.0, "", "title"
     )

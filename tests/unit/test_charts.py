@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -187,10 +188,33 @@ def test_a_label_too_long_for_its_room_is_shortened_and_kept_whole_in_a_tooltip(
     assert title is not None and title.text == long
 
 
+def assert_inside(chart: Chart) -> None:
+    """Every bar and (by its estimated width) every label lies within the chart."""
+    reach = math.cos(math.radians(35)), math.sin(math.radians(35))
+    for panel in chart.panels:
+        for bar in panel.bars:
+            assert bar.x >= 0 and bar.x + bar.width <= chart.width, bar
+            assert bar.y >= 0 and bar.y + bar.height <= chart.height, bar
+        for label in panel.labels:
+            width = text_width(label.text, chart.font_size)
+            if label.rotate == -35:  # hangs down and to the left of its anchor
+                assert label.x - width * reach[0] >= 0, label
+                assert label.y + width * reach[1] <= chart.height, label
+                continue
+            assert 0 <= label.y <= chart.height, label
+            if label.rotate == 0 and label.anchor == "end":
+                assert label.x - width >= 0, label
+            elif label.rotate == 0 and label.anchor == "middle":
+                assert label.x - width / 2 >= 0 and label.x + width / 2 <= chart.width, label
+
+
 @pytest.mark.parametrize("horizontal", [False, True])
 @pytest.mark.parametrize("count", [1, 5, 13, 40])
-def test_everything_stays_inside_the_chart(horizontal: bool, count: int) -> None:
-    categories = [f"2024-{index:02d}" for index in range(count)]
+@pytest.mark.parametrize(
+    "name", ["2024-{:02d}", "category {} with a rather long name, longer still"]
+)
+def test_everything_stays_inside_the_chart(horizontal: bool, count: int, name: str) -> None:
+    categories = [name.format(index) for index in range(count)]
     chart = bar_chart(
         "inside",
         "Inside",
@@ -202,17 +226,27 @@ def test_everything_stays_inside_the_chart(horizontal: bool, count: int) -> None
         horizontal=horizontal,
         value_label="value",
     )
-    for panel in chart.panels:
-        for bar in panel.bars:
-            assert bar.x >= 0 and bar.x + bar.width <= chart.width
-            assert bar.y >= 0 and bar.y + bar.height <= chart.height
+    assert_inside(chart)
+
+
+@pytest.mark.parametrize("lines", [False, True])
+@pytest.mark.parametrize("count", [1, 8, 30])
+def test_every_panel_stays_inside_the_chart(lines: bool, count: int) -> None:
+    series = Series("median", [100.0 * index for index in range(count)], "chart-1")
+    chart = duration_panels(
+        "panels",
+        "Panels",
+        [f"2024-Q{index}" for index in range(count)],
+        [(f"panel {number}", series, series) for number in range(4)],
+        lines=lines,
+    )
+    assert_inside(chart)
+    for number, panel in enumerate(chart.panels):  # and within its own quarter of the chart
+        cell_left = (number % 2) * chart.width / 2
         for label in panel.labels:
-            assert 0 <= label.y <= chart.height
-            width = text_width(label.text, chart.font_size)
-            if label.rotate == 0 and label.anchor == "end":
-                assert label.x - width >= 0, label
-            elif label.rotate == 0 and label.anchor == "middle":
-                assert label.x - width / 2 >= 0 and label.x + width / 2 <= chart.width, label
+            if label.rotate == -35:
+                width = text_width(label.text, chart.font_size)
+                assert label.x - width * math.cos(math.radians(35)) >= cell_left, label
 
 
 def test_crowded_categories_are_labelled_sparsely_and_turned() -> None:
