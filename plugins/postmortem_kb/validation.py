@@ -47,6 +47,7 @@ _RFC3339 = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=16384)
 def parse_date(value: str) -> dt.date:
     """Parse a ``YYYY-MM-DD`` date (ASCII digits, a day that exists).
 
@@ -60,6 +61,7 @@ def parse_date(value: str) -> dt.date:
     return dt.date(year, month, day)
 
 
+@functools.lru_cache(maxsize=16384)
 def parse_timestamp(value: str) -> dt.datetime:
     """Parse an RFC 3339 date-time with a time zone as an aware datetime.
 
