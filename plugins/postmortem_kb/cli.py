@@ -178,15 +178,33 @@ def check(
     """
     try:
         settings = _settings(config_file, reuse_options=not no_cache)
-        knowledge_base = load_knowledge_base(settings, cache=_check_cache(settings, no_cache))
+        # A text report lists notices only when they are few: until that is known, the
+        # recurrence notices are counted, not written.
+        knowledge_base = load_knowledge_base(
+            settings,
+            cache=_check_cache(settings, no_cache),
+            defer_notices=output_format == "text" and not all_notices,
+        )
         wanted = report_scope(paths, settings)
     except ConfigurationError as error:
         _fail_configuration(str(error), output_format)
     problems = tuple(problem for problem in knowledge_base.problems if wanted(problem.file))
+    unlisted: tuple[tuple[str, str, int], ...] = ()
+    deferred = knowledge_base.deferred_notices
+    if deferred is not None:
+        counts = {file: count for file, count in deferred.counts().items() if wanted(file)}
+        listed = sum(1 for problem in problems if problem.level == "notice")
+        if listed + sum(counts.values()) > MAX_NOTICES_LISTED:
+            unlisted = tuple((file, "PM501", count) for file, count in sorted(counts.items()))
+        else:
+            problems = tuple(sorted((*problems, *deferred.problems(wanted)), key=Problem.sort_key))
     # Files that are not postmortems (an image, a .markdown file) count once they are reported.
     files = {file for file in knowledge_base.files if wanted(file)}
     files.update(problem.file for problem in problems)
-    result = CheckResult(files=tuple(sorted(files)), problems=problems, strict=strict)
+    files.update(file for file, _code, _count in unlisted)
+    result = CheckResult(
+        files=tuple(sorted(files)), problems=problems, strict=strict, unlisted_notices=unlisted
+    )
     reporter: Reporter
     if output_format == "github":
         reporter = GithubReporter(root=settings.root)

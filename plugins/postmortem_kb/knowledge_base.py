@@ -27,7 +27,7 @@ from postmortem_kb.cache import (
     settled_signature,
     signature,
 )
-from postmortem_kb.lint import RecurrenceFacts, lint_postmortem, recurrence_notices
+from postmortem_kb.lint import RecurrenceFacts, RecurrenceNotices, lint_postmortem
 from postmortem_kb.loader import SharedValues, load_text, read_bytes, shorten
 from postmortem_kb.model import (
     ActionItem,
@@ -64,7 +64,7 @@ class KnowledgeBase:
     a check answered from the cache never parses the files it did not need to.
     """
 
-    __slots__ = ("_build", "_postmortems", "files", "problems")
+    __slots__ = ("_build", "_postmortems", "deferred_notices", "files", "problems")
 
     def __init__(
         self,
@@ -81,6 +81,9 @@ class KnowledgeBase:
             self._postmortems = tuple(postmortems)
         self.problems: tuple[Problem, ...] = tuple(problems)
         self.files: tuple[str, ...] = tuple(files)
+        self.deferred_notices: RecurrenceNotices | None = None
+        """The recurrence notices, when loading was asked to defer them (they are then not
+        in ``problems``)."""
 
     @property
     def postmortems(self) -> tuple[Postmortem, ...]:
@@ -277,6 +280,7 @@ def load_knowledge_base(
     validator: SchemaValidator | None = None,
     today: dt.date | None = None,
     cache: ResultCache | None = None,
+    defer_notices: bool = False,
 ) -> KnowledgeBase:
     """Load, validate, build and lint every postmortem of a knowledge base.
 
@@ -291,6 +295,9 @@ def load_knowledge_base(
         cache: per-file results from earlier runs (see ``cache.py``): a file whose bytes have
             not changed is not parsed, validated or linted again. The rules across files
             always run again, over what the cache kept of each file.
+        defer_notices: leave the recurrence notices (PM501) out of ``problems`` and put them
+            in ``deferred_notices``, to count or write on demand; only while PM501 keeps its
+            level, notice (a notice never fails a check).
 
     Raises:
         ConfigurationError: when the folder, the schema or ``SOURCE_DATE_EPOCH`` cannot be used.
@@ -300,7 +307,7 @@ def load_knowledge_base(
     with _gc_paused():
         if validator is None and (cache is None or not cache.loaded_from_disk):
             validator = SchemaValidator(load_schema(settings.schema_path, settings.severities))
-        return _load(settings, validator, today, cache)
+        return _load(settings, validator, today, cache, defer_notices)
 
 
 def _load(
@@ -308,6 +315,7 @@ def _load(
     validator: SchemaValidator | None,
     today: dt.date,
     cache: ResultCache | None,
+    defer_notices: bool = False,
 ) -> KnowledgeBase:
     paths, problems = discover_files(settings)
     if cache is not None:
@@ -384,7 +392,10 @@ def _load(
         assert result.summary is not None and result.summary.recurrence is not None
         facts.append(result.summary.recurrence)
     facts.sort(key=lambda fact: (fact.date, fact.id), reverse=True)
-    problems.extend(recurrence_notices(facts, settings))
+    notices = RecurrenceNotices(facts, settings)
+    defer_notices = defer_notices and settings.rule_levels.get("PM501", "notice") == "notice"
+    if not defer_notices:
+        problems.extend(notices.problems())
     if cache is not None:
         cache.save()
     leveled = apply_rule_levels(problems, settings.rule_levels)
@@ -400,7 +411,7 @@ def _load(
         postmortems.sort(key=lambda pm: (pm.date, pm.id), reverse=True)
         return postmortems
 
-    return KnowledgeBase(
+    knowledge_base = KnowledgeBase(
         postmortems=build if not keep_documents else build(),
         # Duplicates are dropped keeping the first, which keeps the order in which problems
         # were found, mostly sorted already: sorting a set's order took longer than the
@@ -409,6 +420,9 @@ def _load(
         problems=sorted(dict.fromkeys(leveled), key=Problem.sort_key),
         files=[shown for _path, shown in paths],
     )
+    if defer_notices:
+        knowledge_base.deferred_notices = notices
+    return knowledge_base
 
 
 DATED_STATUSES = frozenset({"draft", "in-review"})

@@ -12,7 +12,7 @@ import bisect
 import datetime as dt
 import functools
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from postmortem_kb.analysis import canonical_category
@@ -726,45 +726,41 @@ def recurrence_notices(
     in the number of postmortems: a category's members all name its few newest postmortems
     (or the next one, for those among them), so what they name is made once per category.
     """
-    facts = [
-        pm if isinstance(pm, RecurrenceFacts) else RecurrenceFacts.of(pm) for pm in postmortems
-    ]
-    taxonomy = settings.taxonomy
-    canonical: dict[str, str] = {}
-    for pm in facts:
-        for written in pm.categories:
-            if written not in canonical:
-                canonical[written] = canonical_category(written, taxonomy)
-    by_category: dict[str, list[RecurrenceFacts]] = {}
-    for pm in facts:
-        for category in dict.fromkeys(canonical[written] for written in pm.categories):
-            by_category.setdefault(category, []).append(pm)
-    minimum = max(settings.recurring_threshold, 2)
-    recurring: dict[str, _Recurrence] = {
-        category: _Recurrence(category, members)
-        for category, members in by_category.items()
-        if len(members) >= minimum
-    }
-    notices: list[Problem] = []
-    if not recurring:
-        return notices
-    level = default_level("PM501")
-    # How each written category starts its message ("'db' (as 'database') recurs: ...").
-    openings = {
-        written: f"{shorten(written)}"
-        f"{'' if category == written else f' (as {shorten(category)})'} recurs: it is also "
-        "a root cause of "
-        for written, category in canonical.items()
-        if category in recurring
-    }
-    for pm in facts:
-        seen: set[str] = set()
-        for index, written in enumerate(pm.categories):
-            category = canonical[written]
-            recurrence = recurring.get(category)
-            if recurrence is None or category in seen:
+    return RecurrenceNotices(postmortems, settings).problems()
+
+
+class RecurrenceNotices:
+    """The recurrence notices (PM501) of a knowledge base: counted at once, written on demand.
+
+    ``pmkb check`` counts the notices of ten thousand postmortems but, past a hundred, lists
+    none of them: writing each one's message was a tenth of a check after one file changed.
+    """
+
+    def __init__(
+        self, postmortems: Sequence[Postmortem] | Sequence[RecurrenceFacts], settings: Settings
+    ) -> None:
+        """The notices of ``postmortems`` (newest first) under ``settings``."""
+        self.facts = [
+            pm if isinstance(pm, RecurrenceFacts) else RecurrenceFacts.of(pm) for pm in postmortems
+        ]
+        self.settings = settings
+        self._sites: list[tuple[RecurrenceFacts, int, str, _Recurrence]] | None = None
+        self._openings: dict[str, str] = {}
+
+    def counts(self) -> dict[str, int]:
+        """How many notices each file has (files with none are left out)."""
+        found: dict[str, int] = {}
+        for pm, _index, _written, _recurrence in self._notice_sites():
+            found[pm.file] = found.get(pm.file, 0) + 1
+        return found
+
+    def problems(self, wanted: Callable[[str], bool] | None = None) -> list[Problem]:
+        """The notices, of the files ``wanted`` accepts (all by default), in order."""
+        level = default_level("PM501")
+        notices: list[Problem] = []
+        for pm, index, written, recurrence in self._notice_sites():
+            if wanted is not None and not wanted(pm.file):
                 continue
-            seen.add(category)
             others, named = recurrence.named_for(pm)
             missing = [
                 other.id
@@ -787,12 +783,59 @@ def recurrence_notices(
                     pm.file,
                     pm.category_lines[index],
                     field,
-                    f"{openings[written]}{named}. {advice}",
+                    f"{self._openings[written]}{named}. {advice}",
                     "PM501",
                     level,
                 )
             )
-    return notices
+        return notices
+
+    def _notice_sites(self) -> list[tuple[RecurrenceFacts, int, str, _Recurrence]]:
+        """Each notice as (postmortem, index of its root cause, category as written, group)."""
+        if self._sites is None:
+            self._sites = self._find_sites()
+        return self._sites
+
+    def _find_sites(self) -> list[tuple[RecurrenceFacts, int, str, _Recurrence]]:
+        facts = self.facts
+        settings = self.settings
+        taxonomy = settings.taxonomy
+        canonical: dict[str, str] = {}
+        for pm in facts:
+            for written in pm.categories:
+                if written not in canonical:
+                    canonical[written] = canonical_category(written, taxonomy)
+        by_category: dict[str, list[RecurrenceFacts]] = {}
+        for pm in facts:
+            for category in dict.fromkeys(canonical[written] for written in pm.categories):
+                by_category.setdefault(category, []).append(pm)
+        minimum = max(settings.recurring_threshold, 2)
+        recurring: dict[str, _Recurrence] = {
+            category: _Recurrence(category, members)
+            for category, members in by_category.items()
+            if len(members) >= minimum
+        }
+        sites: list[tuple[RecurrenceFacts, int, str, _Recurrence]] = []
+        if not recurring:
+            return sites
+        # How each written category starts its message ("'db' (as 'database') recurs: ...").
+        self._openings = {
+            written: f"{shorten(written)}"
+            f"{'' if category == written else f' (as {shorten(category)})'} recurs: it is also "
+            "a root cause of "
+            for written, category in canonical.items()
+            if category in recurring
+        }
+        for pm in facts:
+            seen: set[str] = set()
+            for index, written in enumerate(pm.categories):
+                category = canonical[written]
+                recurrence = recurring.get(category)
+                if recurrence is None or category in seen:
+                    continue
+                seen.add(category)
+                sites.append((pm, index, written, recurrence))
+        return sites
 
 
 _CATEGORY_FIELDS = tuple(f"root_causes[{index}].category" for index in range(16))

@@ -43,15 +43,21 @@ class CheckResult:
         files: the postmortem files reported on (all, or those under the given paths).
         problems: their problems, sorted by file, line and code.
         strict: whether warnings fail the check.
+        unlisted_notices: notices counted but not written (a text report that would not list
+            them): (file, rule code, how many) each; they count as problems of their files.
     """
 
     files: tuple[str, ...]
     problems: tuple[Problem, ...]
     strict: bool = False
+    unlisted_notices: tuple[tuple[str, str, int], ...] = ()
 
     def count(self, level: str) -> int:
         """How many problems have a level."""
-        return sum(1 for problem in self.problems if problem.level == level)
+        found = sum(1 for problem in self.problems if problem.level == level)
+        if level == "notice":
+            found += sum(count for _file, _code, count in self.unlisted_notices)
+        return found
 
     @property
     def failed(self) -> bool:
@@ -66,11 +72,13 @@ class CheckResult:
     @property
     def files_with_problems(self) -> int:
         """How many files have at least one problem."""
-        return len({problem.file for problem in self.problems})
+        files = {problem.file for problem in self.problems}
+        files.update(file for file, _code, _count in self.unlisted_notices)
+        return len(files)
 
     def tally(self) -> str:
         """``2 errors, 1 warning and 0 notices in 2 of 15 files checked``."""
-        if not self.problems:
+        if not self.problems and not self.unlisted_notices:
             return f"{_plural(len(self.files), 'file')} checked: no problems"
         counts = [
             _plural(self.count("error"), "error"),
@@ -151,6 +159,8 @@ class TextReporter(Reporter):
 def _notices_not_listed(result: CheckResult) -> str:
     """``12,755 notices not listed (PM501 recurrence: 12,755): ...``."""
     by_code = Counter(problem.code for problem in result.problems if problem.level == "notice")
+    for _file, code, count in result.unlisted_notices:
+        by_code[code] += count
     rules = ", ".join(
         f"{code} {RULES_BY_CODE[code].name if code in RULES_BY_CODE else 'notice'}: {count:,}"
         for code, count in sorted(by_code.items())
