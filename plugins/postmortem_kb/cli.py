@@ -7,6 +7,7 @@ Exit codes: 0 success; 1 the knowledge base has errors (or warnings under ``chec
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import shutil
 import sys
@@ -159,6 +160,14 @@ def report_scope(paths: Sequence[Path], settings: Settings) -> Callable[[str], b
     is_flag=True,
     help=f"text: list every notice; past {MAX_NOTICES_LISTED} they are only counted by rule.",
 )
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    envvar="PMKB_JOBS",
+    help="How many processes check files that are not in the cache (only when there are "
+    "hundreds); default: the number of available cores. Also PMKB_JOBS.",
+)
 @config_option
 @no_cache_option
 @configuration_errors_are_usage_errors
@@ -167,6 +176,7 @@ def check(
     output_format: str,
     strict: bool,
     all_notices: bool,
+    jobs: int | None,
     config_file: str,
     no_cache: bool,
 ) -> None:
@@ -184,6 +194,7 @@ def check(
             settings,
             cache=_check_cache(settings, no_cache),
             defer_notices=output_format == "text" and not all_notices,
+            jobs=jobs or available_cores(),
         )
         wanted = report_scope(paths, settings)
     except ConfigurationError as error:
@@ -214,6 +225,14 @@ def check(
         reporter = REPORTERS[output_format]()
     reporter.report(result)
     sys.exit(result.exit_code)
+
+
+def available_cores() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on every system
+        return os.cpu_count() or 1
 
 
 def _fail_configuration(message: str, output_format: str) -> NoReturn:
