@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 from urllib.parse import urljoin
 
 from markupsafe import Markup, escape
@@ -136,7 +136,13 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
                 if page.hidden_from_nav or page.nav_title
                 else InclusionLevel.UNDEFINED
             )
-            file = File.generated(config, page.src_uri, content=page.content, inclusion=inclusion)
+            if page.write is not None:
+                file = _written_into_site(config, page.src_uri, page.write)
+                page = replace(page, write=None)  # what it wrote from can be freed
+            else:
+                file = File.generated(
+                    config, page.src_uri, content=page.content, inclusion=inclusion
+                )
             files.append(file)
             if page.html_islands:
                 self.islands[page.src_uri] = page.html_islands
@@ -309,6 +315,20 @@ def _add_theme_overrides(config: MkDocsConfig) -> None:
         return
     position = 1 if theme.custom_dir else 0
     theme.dirs.insert(position, overrides)
+
+
+def _written_into_site(config: MkDocsConfig, src_uri: str, write: Callable[[TextIO], None]) -> File:
+    """A file written straight into the site folder (cleaned before ``on_files``).
+
+    Its source is its destination, which MkDocs leaves in place when it copies the site's
+    files: a large export is streamed to disk instead of being held as one string.
+    """
+    site_dir = Path(config.site_dir)
+    path = site_dir.joinpath(*src_uri.split("/"))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8", newline="\n") as stream:
+        write(stream)
+    return File(src_uri, str(site_dir), str(site_dir), config.use_directory_urls)
 
 
 def _as_text(placeholder: str) -> str:
