@@ -47,9 +47,13 @@ def safe_href(value: object) -> str | None:
     """An external link only if it is http(s); anything else (``javascript:``...) is dropped."""
     text = str(value).strip()
     scheme = urlsplit(text).scheme.lower() if text else ""
-    if scheme not in ("http", "https") or any(ch.isspace() or ord(ch) < 32 for ch in text):
+    if scheme not in ("http", "https") or _SPACE_OR_CONTROL.search(text):
         return None
     return text
+
+
+_SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f]")
+"""Whitespace (``str.isspace``, which ``\\s`` matches in ``str`` patterns) or a C0 control."""
 
 
 def dest_url(src_uri: str, use_directory_urls: bool = True) -> str:
