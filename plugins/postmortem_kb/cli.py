@@ -7,7 +7,6 @@ Exit codes: 0 success; 1 the knowledge base has errors (or warnings under ``chec
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 import shutil
 import sys
@@ -28,7 +27,6 @@ from postmortem_kb.authoring import (
 )
 from postmortem_kb.cache import ResultCache, open_cache
 from postmortem_kb.config import load_settings
-from postmortem_kb.export import export_data, to_csv, to_json
 from postmortem_kb.knowledge_base import (
     KnowledgeBase,
     discover,
@@ -38,10 +36,12 @@ from postmortem_kb.knowledge_base import (
 from postmortem_kb.loader import load_file, load_text
 from postmortem_kb.model import Problem
 from postmortem_kb.reporting import (
+    MAX_NOTICES_LISTED,
     REPORTERS,
     CheckResult,
     GithubReporter,
     Reporter,
+    TextReporter,
     escape_data,
 )
 from postmortem_kb.settings import ConfigurationError, Settings, build_date
@@ -155,11 +155,22 @@ def report_scope(paths: Sequence[Path], settings: Settings) -> Callable[[str], b
     help="text for people, json for tools, github for workflow annotations.",
 )
 @click.option("--strict", is_flag=True, help="Fail on warnings too, as 'mkdocs build --strict'.")
+@click.option(
+    "--notices",
+    "all_notices",
+    is_flag=True,
+    help=f"text: list every notice; past {MAX_NOTICES_LISTED} they are only counted by rule.",
+)
 @config_option
 @no_cache_option
 @configuration_errors_are_usage_errors
 def check(
-    paths: tuple[Path, ...], output_format: str, strict: bool, config_file: str, no_cache: bool
+    paths: tuple[Path, ...],
+    output_format: str,
+    strict: bool,
+    all_notices: bool,
+    config_file: str,
+    no_cache: bool,
 ) -> None:
     """Check the whole knowledge base as the site build does; report on PATHS (default: all).
 
@@ -181,6 +192,8 @@ def check(
     reporter: Reporter
     if output_format == "github":
         reporter = GithubReporter(root=settings.root)
+    elif output_format == "text":
+        reporter = TextReporter(all_notices=all_notices)
     else:
         reporter = REPORTERS[output_format]()
     reporter.report(result)
@@ -213,6 +226,9 @@ def export(output_format: str, config_file: str) -> None:
     JSON is the same data as the site's postmortems.json. Exit 1 (printing the errors) when
     the knowledge base has errors.
     """
+    # Imported here: a check, the command that runs most often, never needs it.
+    from postmortem_kb.export import export_data, to_csv, to_json
+
     settings = _settings(config_file)
     today = build_date()
     knowledge_base = load_knowledge_base(settings, today=today)
@@ -261,6 +277,8 @@ def _severity(value: str, severities: Sequence[str]) -> str:
 
 def _closest(value: str, choices: Sequence[str]) -> str | None:
     """The one choice closest to a value, or ``None`` when none is close or several tie."""
+    import difflib  # only for a mistyped option: not worth every start's import time
+
     scores = sorted(
         (
             (difflib.SequenceMatcher(None, value.casefold(), c.casefold()).ratio(), c)

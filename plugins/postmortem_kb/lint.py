@@ -76,11 +76,15 @@ class BlamePattern:
         keywords: lowercase words one of which every match contains; a line without any is
             skipped without running the pattern, which keeps the rule cheap on long bodies.
         rewrite: the suggestion.
+        anchor: a pattern that every match ends with, when it is much quicker to look for
+            than the whole (a person before a mistake is tried at every word; the mistake
+            is rare): a line without it is skipped too.
     """
 
     pattern: re.Pattern[str]
     keywords: tuple[str, ...]
     rewrite: str
+    anchor: re.Pattern[str] | None = None
 
 
 BLAME_PATTERNS: tuple[BlamePattern, ...] = (
@@ -100,6 +104,7 @@ BLAME_PATTERNS: tuple[BlamePattern, ...] = (
         re.compile(rf"(?<![\w@-]){_PERSON}{_FILLER}\s+failed\s+to\b", re.IGNORECASE),
         ("failed",),
         "say what the system lacked, e.g. 'nothing tracked the certificate's expiry date'",
+        re.compile(r"\sfailed\s+to\b", re.IGNORECASE),
     ),
     BlamePattern(
         re.compile(r"\b(?:careless(?:ly|ness)?|negligen(?:t|tly|ce))\b", re.IGNORECASE),
@@ -117,12 +122,12 @@ BLAME_PATTERNS: tuple[BlamePattern, ...] = (
         _MISTAKE_KEYWORDS,
         "make the system the subject: say what allowed it, e.g. 'the deploy went out with no "
         "test gate', not who did it",
+        re.compile(rf"\s{_MISTAKE}\b", re.IGNORECASE),
     ),
 )
 
-_BLAME_KEYWORDS = re.compile(
-    "|".join(sorted({keyword for blame in BLAME_PATTERNS for keyword in blame.keywords}))
-)
+_KEYWORDS = tuple(sorted({keyword for blame in BLAME_PATTERNS for keyword in blame.keywords}))
+_BLAME_KEYWORDS = re.compile("|".join(_KEYWORDS))
 
 BLAME_CATEGORY = re.compile(
     r"^(?:(?:human|operator|engineer|developer|people|person|staff|user|pilot|admin)"
@@ -180,6 +185,8 @@ def blame_findings(text: str) -> Iterator[tuple[str, str]]:
         return
     for blame in BLAME_PATTERNS:
         if hits.isdisjoint(blame.keywords):
+            continue
+        if blame.anchor is not None and blame.anchor.search(text) is None:
             continue
         for match in blame.pattern.finditer(text):
             yield " ".join(match.group().split()), blame.rewrite
@@ -353,11 +360,28 @@ def blame_language(pm: Postmortem, context: LintContext) -> Iterator[Problem]:
     for path, text in fields:
         for phrase, rewrite in blame_findings(text):
             yield _problem(pm, path, _blame_message(phrase, rewrite), "PM301")
-    for line in context.body.lines:
-        if line.in_code or not line.text.strip():
-            continue
+    lines = context.body.lines
+    for index in keyword_lines([line.text for line in lines]):
+        line = lines[index]
         for phrase, rewrite in blame_findings(line.text):
             yield _problem(pm, (), _blame_message(phrase, rewrite), "PM301", line=line.number)
+
+
+def keyword_lines(texts: list[str]) -> list[int]:
+    """The indexes of the texts that have a blame keyword: the others can have no finding.
+
+    Looking for each keyword in the whole body at once is several times quicker than
+    asking each line (most have none).
+    """
+    lowered = "\n".join(texts).lower()
+    found: set[int] = set()
+    for keyword in _KEYWORDS:
+        position = lowered.find(keyword)
+        while position >= 0:
+            # Lowering can change a text's length, never its line breaks.
+            found.add(lowered.count("\n", 0, position))
+            position = lowered.find(keyword, position + 1)
+    return sorted(found)
 
 
 def _blame_message(phrase: str, rewrite: str) -> str:
@@ -609,6 +633,8 @@ def placeholders(pm: Postmortem, context: LintContext) -> Iterator[Problem]:
     )
     if _PLACEHOLDER.search(pm.summary):
         yield _problem(pm, ("summary",), message, "PM411")
+    if "TODO" not in pm.source.body:
+        return  # prose lines are the body's with parts blanked out: none can have it
     for line in context.body.lines:
         if not line.in_code and _PLACEHOLDER.search(line.text):
             yield _problem(pm, (), message, "PM411", line=line.number)
@@ -676,70 +702,109 @@ def recurrence_notices(
 
     Each notice names the others (newest first, at most ``RECURRENCE_SHOWN``) with their
     still-open action items, and suggests the ids missing from ``related``. The work is linear
-    in the number of postmortems: each notice looks at a bounded number of others.
+    in the number of postmortems: a category's members all name its few newest postmortems
+    (or the next one, for those among them), so what they name is made once per category.
     """
     facts = [
         pm if isinstance(pm, RecurrenceFacts) else RecurrenceFacts.of(pm) for pm in postmortems
     ]
+    taxonomy = settings.taxonomy
+    canonical: dict[str, str] = {}
+    for pm in facts:
+        for written in pm.categories:
+            if written not in canonical:
+                canonical[written] = canonical_category(written, taxonomy)
     by_category: dict[str, list[RecurrenceFacts]] = {}
     for pm in facts:
-        for category in dict.fromkeys(
-            canonical_category(written, settings.taxonomy) for written in pm.categories
-        ):
+        for category in dict.fromkeys(canonical[written] for written in pm.categories):
             by_category.setdefault(category, []).append(pm)
-    for members in by_category.values():
-        members.sort(key=lambda pm: (pm.date, pm.id), reverse=True)
+    minimum = max(settings.recurring_threshold, 2)
+    recurring: dict[str, _Recurrence] = {
+        category: _Recurrence(category, members)
+        for category, members in by_category.items()
+        if len(members) >= minimum
+    }
     notices: list[Problem] = []
-    # Most notices of a category name the same few newest postmortems: describe each once.
-    described: dict[int, str] = {}
+    if not recurring:
+        return notices
+    level = default_level("PM501")
+    # How each written category starts its message ("'db' (as 'database') recurs: ...").
+    openings = {
+        written: f"{shorten(written)}"
+        f"{'' if category == written else f' (as {shorten(category)})'} recurs: it is also "
+        "a root cause of "
+        for written, category in canonical.items()
+        if category in recurring
+    }
     for pm in facts:
         seen: set[str] = set()
         for index, written in enumerate(pm.categories):
-            category = canonical_category(written, settings.taxonomy)
-            members = by_category[category]
-            if category in seen or len(members) < max(settings.recurring_threshold, 2):
+            category = canonical[written]
+            recurrence = recurring.get(category)
+            if recurrence is None or category in seen:
                 continue
             seen.add(category)
-            notices.append(_recurrence_notice(pm, index, category, members, described))
+            others, named = recurrence.named_for(pm)
+            missing = [
+                other.id
+                for other in others
+                if other.id not in pm.related and pm.id not in other.related
+            ]
+            advice = (
+                f"Check whether their fixes cover this incident, and add {', '.join(missing)} "
+                "to 'related'"
+                if missing
+                else "Check whether their fixes cover this incident"
+            )
+            field = (
+                _CATEGORY_FIELDS[index]
+                if index < len(_CATEGORY_FIELDS)
+                else f"root_causes[{index}].category"
+            )
+            notices.append(
+                Problem(
+                    pm.file,
+                    pm.category_lines[index],
+                    field,
+                    f"{openings[written]}{named}. {advice}",
+                    "PM501",
+                    level,
+                )
+            )
     return notices
 
 
-def _recurrence_notice(
-    pm: RecurrenceFacts,
-    index: int,
-    category: str,
-    members: list[RecurrenceFacts],
-    described: dict[int, str],
-) -> Problem:
-    others: list[RecurrenceFacts] = []
-    for other in members:
-        if other is not pm:
-            others.append(other)
-            if len(others) == RECURRENCE_SHOWN:
-                break
-    total = len(members) - 1
-    named = "; ".join(
-        described.get(id(other)) or described.setdefault(id(other), _describe_other(other))
-        for other in others
-    )
-    if total > len(others):
-        named += f"; and {total - len(others)} more"
-    missing = [
-        other.id for other in others if other.id not in pm.related and pm.id not in other.related
-    ]
-    advice = "Check whether their fixes cover this incident"
-    if missing:
-        advice += f", and add {', '.join(missing)} to 'related'"
-    written = pm.categories[index]
-    shown = "" if category == written else f" (as {shorten(category)})"
-    return Problem(
-        pm.file,
-        pm.category_lines[index],
-        f"root_causes[{index}].category",
-        f"{shorten(written)}{shown} recurs: it is also a root cause of {named}. {advice}",
-        "PM501",
-        default_level("PM501"),
-    )
+_CATEGORY_FIELDS = tuple(f"root_causes[{index}].category" for index in range(16))
+"""The field of a notice, made once (a postmortem has a few root causes)."""
+
+
+class _Recurrence:
+    """The postmortems that share a root cause category, and what their notices name."""
+
+    def __init__(self, category: str, members: list[RecurrenceFacts]) -> None:
+        members.sort(key=lambda pm: (pm.date, pm.id), reverse=True)
+        self.category = category
+        self.members = members
+        # Only the newest RECURRENCE_SHOWN + 1 are ever named; every other member names the
+        # newest RECURRENCE_SHOWN, and each of those names the others and the next one.
+        self.newest = members[: RECURRENCE_SHOWN + 1]
+        self._named: dict[int, tuple[list[RecurrenceFacts], str]] = {}
+
+    def named_for(self, pm: RecurrenceFacts) -> tuple[list[RecurrenceFacts], str]:
+        """The others that the notice of ``pm`` names, and how it names them."""
+        slot = next(
+            (position for position, other in enumerate(self.newest) if other is pm),
+            len(self.newest),
+        )
+        found = self._named.get(slot)
+        if found is None:
+            others = [other for other in self.newest if other is not pm][:RECURRENCE_SHOWN]
+            named = "; ".join(_describe_other(other) for other in others)
+            total = len(self.members) - 1
+            if total > len(others):
+                named += f"; and {total - len(others)} more"
+            found = self._named[slot] = (others, named)
+        return found
 
 
 def _describe_other(other: RecurrenceFacts) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 _FENCE = re.compile(r"^(?P<indent>\s*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
 # The closing run of '#'s is removed by _atx_title: a lazy group followed by optional blanks
@@ -20,9 +21,11 @@ _LIST_ITEM = re.compile(r"^(?P<indent>\s*)(?:[-*+]|\d{1,9}[.)])[ \t]+\S")
 _BLOCK_START = re.compile(r"^ {0,3}(?:[-*+>]|\d{1,9}[.)]|\||#)")
 
 
-@dataclass(frozen=True)
-class ProseLine:
+class ProseLine(NamedTuple):
     """A line of the body as a reader sees it, code and comments blanked out.
+
+    A named tuple: a body has a line for each line of the file, and a frozen dataclass took
+    several times as long to make.
 
     Attributes:
         number: the line's number in the file.
@@ -146,7 +149,11 @@ def parse_body(body: str, first_line: int) -> Body:
                 fence = None
             previous_text = ""
             continue
-        if not in_comment:
+        # Most lines are prose that starts with a letter: a fence starts with blanks, '`' or
+        # '~', and a heading or an underline (after comments and code spans are blanked)
+        # with blanks, '#', '=' or '-', so the patterns run only on lines that start so.
+        head = raw[:1]
+        if not in_comment and head and (head in "`~" or head.isspace()):
             opening = _FENCE.match(raw)
             if opening and not (opening["fence"][0] == "`" and "`" in opening["info"]):
                 fence = opening["fence"]
@@ -156,6 +163,13 @@ def parse_body(body: str, first_line: int) -> Body:
         text, in_comment = _blank_comments(raw, in_comment)
         text = _blank_code_spans(text)
         lines.append(ProseLine(number, text, False))
+        head = text[:1]
+        if not head:
+            previous_text = ""
+            continue
+        if head not in "#=-" and not head.isspace():
+            previous_text = text
+            continue
         atx = _ATX.match(text)
         if atx:
             title = _atx_title(atx["text"])

@@ -10,6 +10,7 @@ import abc
 import json
 import os
 import re
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from itertools import groupby
@@ -25,6 +26,8 @@ JSON_FORMAT_VERSION = 1
 """Bumped when the JSON output changes incompatibly."""
 MAX_SUMMARY_ROWS = 1000
 """GitHub caps a step summary at 1 MiB; past this many rows the summary counts the rest."""
+MAX_NOTICES_LISTED = 100
+"""Past this many notices, the text output counts them by rule instead of listing them."""
 
 Echo = Callable[[str], None]
 
@@ -72,7 +75,7 @@ class CheckResult:
             _plural(self.count("notice"), "notice"),
         ]
         text = (
-            f"{counts[0]}, {counts[1]} and {counts[2]} in {self.files_with_problems} of "
+            f"{counts[0]}, {counts[1]} and {counts[2]} in {self.files_with_problems:,} of "
             f"{_plural(len(self.files), 'file')} checked"
         )
         if self.strict and self.count("warning") and not self.count("error"):
@@ -107,20 +110,52 @@ class TextReporter(Reporter):
     """For people: problems grouped by file, then a count.
 
     ``postmortems/a.md`` on its own line, then one indented line per problem: the line
-    number, the level, the rule code, the field and the message.
+    number, the level, the rule code, the field and the message. Notices are listed when
+    there are at most ``MAX_NOTICES_LISTED`` of them (or with ``all_notices``); past that
+    they are counted by rule: in a knowledge base of thousands of postmortems nearly every
+    one shares a root cause with others, and thousands of recurrence notices would bury
+    the errors. Naming the files to report on lists theirs.
     """
+
+    def __init__(self, echo: Echo = click.echo, *, all_notices: bool = False) -> None:
+        """Write lines with ``echo``; ``all_notices`` lists every notice however many."""
+        super().__init__(echo)
+        self.all_notices = all_notices
 
     def report(self, result: CheckResult) -> None:
         """Write the problems grouped by file, then the tally."""
-        for file, problems in groupby(result.problems, key=lambda problem: problem.file):
-            self.echo(click.style(file, bold=True))
-            for problem in problems:
+        problems = result.problems
+        notices = result.count("notice")
+        counted = not self.all_notices and notices > MAX_NOTICES_LISTED
+        if counted:
+            problems = tuple(problem for problem in problems if problem.level != "notice")
+        # One write for the whole report: thousands of echo calls cost more than the check.
+        lines = []
+        for file, in_file in groupby(problems, key=lambda problem: problem.file):
+            lines.append(click.style(file, bold=True))
+            for problem in in_file:
                 line = str(problem.line) if problem.line is not None else "-"
                 level = click.style(f"{problem.level:<7}", fg=_LEVEL_COLOURS[problem.level])
-                self.echo(f"  {line:>5}  {level}  {problem.code}  {_located(problem)}")
-        if result.problems:
-            self.echo("")
-        self.echo(result.tally())
+                lines.append(f"  {line:>5}  {level}  {problem.code}  {_located(problem)}")
+        if problems:
+            lines.append("")
+        if counted:
+            lines.append(_notices_not_listed(result))
+        lines.append(result.tally())
+        self.echo("\n".join(lines))
+
+
+def _notices_not_listed(result: CheckResult) -> str:
+    """``12,755 notices not listed (PM501 recurrence: 12,755): ...``."""
+    by_code = Counter(problem.code for problem in result.problems if problem.level == "notice")
+    rules = ", ".join(
+        f"{code} {RULES_BY_CODE[code].name if code in RULES_BY_CODE else 'notice'}: {count:,}"
+        for code, count in sorted(by_code.items())
+    )
+    return (
+        f"{_plural(sum(by_code.values()), 'notice')} not listed ({rules}): name files to list "
+        "theirs ('pmkb check postmortems/FILE.md'), or add --notices to list them all"
+    )
 
 
 class JsonReporter(Reporter):

@@ -8,12 +8,19 @@ from ``postmortem_kb.charts``, the pages from ``templates/tracking/*.md.j2``.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from markupsafe import Markup, escape
 
 from postmortem_kb.analysis import RecurringCause, recurring_root_causes
-from postmortem_kb.charts import Series, bar_chart, duration_panels, severity_color
+from postmortem_kb.charts import (
+    Chart,
+    Series,
+    bar_chart,
+    duration_panels,
+    render_chart,
+    severity_color,
+)
 from postmortem_kb.feed import FEED_PATH, atom_feed
 from postmortem_kb.indexes import severity_rank
 from postmortem_kb.knowledge_base import KnowledgeBase
@@ -42,7 +49,7 @@ from postmortem_kb.metrics import (
     tracked_items,
 )
 from postmortem_kb.model import Postmortem
-from postmortem_kb.rendering import Renderer
+from postmortem_kb.rendering import Links, Renderer
 from postmortem_kb.settings import Settings
 from postmortem_kb.site import GeneratedPage, postmortem_src_uri
 
@@ -91,6 +98,25 @@ def tracking_pages(
     ]
 
 
+def postmortem_hrefs(renderer: Renderer, page_src_uri: str) -> Callable[[Postmortem], str]:
+    """``link(pm_uri(postmortem))`` for the page at ``page_src_uri``, computed once per postmortem.
+
+    The tracking pages link each postmortem from every row of its action items or causes:
+    thousands of links to a few hundred pages, each a ``relpath`` and a ``quote``.
+    """
+    links = Links(page_src_uri, renderer.use_directory_urls)
+    cache: dict[str, str] = {}
+
+    def href(postmortem: Postmortem) -> str:
+        src_uri = postmortem_src_uri(postmortem)
+        found = cache.get(src_uri)
+        if found is None:
+            found = cache[src_uri] = links(src_uri)
+        return found
+
+    return href
+
+
 def action_items_page(
     items: Sequence[TrackedItem], postmortem_count: int, renderer: Renderer, today: dt.date
 ) -> GeneratedPage:
@@ -119,6 +145,7 @@ def action_items_page(
         escalation_labels=ESCALATION_LABELS,
         due_soon_days=DUE_SOON_DAYS,
         pm_uri=postmortem_src_uri,
+        pm_href=postmortem_hrefs(renderer, ACTION_ITEMS_PAGE),
         percent=percent,
     )
     return GeneratedPage(
@@ -145,15 +172,18 @@ def metrics_page(
     trend = completion_by_quarter(items)
     recurring = recurring_root_causes(postmortems, settings.taxonomy, settings.recurring_threshold)
     causes = recurring[:TOP_ROOT_CAUSES]
-    charts: dict[str, Markup] = {}
+    laid_out: dict[str, Chart] = {}
     if postmortems:
-        charts["months"] = month_chart(months, levels, settings.severities)
-        charts["severity"] = times_chart("times-by-severity", by_severity, lines=False)
-        charts["quarter"] = times_chart("times-by-quarter", by_quarter, lines=True)
+        laid_out["months"] = month_chart(months, levels, settings.severities)
+        laid_out["severity"] = times_chart("times-by-severity", by_severity, lines=False)
+        laid_out["quarter"] = times_chart("times-by-quarter", by_quarter, lines=True)
     if trend:
-        charts["completion"] = completion_chart(trend)
+        laid_out["completion"] = completion_chart(trend)
     if causes:
-        charts["causes"] = causes_chart(causes)
+        laid_out["causes"] = causes_chart(causes)
+    charts: dict[str, Markup] = {
+        name: render_chart(renderer, chart, METRICS_PAGE) for name, chart in laid_out.items()
+    }
     content = renderer.render(
         "tracking/metrics.md.j2",
         METRICS_PAGE,
@@ -176,6 +206,7 @@ def metrics_page(
         whole=round_half_up,
         percent=percent,
         pm_uri=postmortem_src_uri,
+        pm_href=postmortem_hrefs(renderer, METRICS_PAGE),
     )
     return GeneratedPage(
         METRICS_PAGE,
@@ -188,7 +219,7 @@ def metrics_page(
 
 def month_chart(
     months: Sequence[MonthCount], levels: Sequence[str], severities: tuple[str, ...]
-) -> Markup:
+) -> Chart:
     """Incidents per month, stacked by severity."""
     return bar_chart(
         "incidents-per-month",
@@ -208,7 +239,7 @@ def month_chart(
     )
 
 
-def times_chart(chart_id: str, rows: Sequence[TimeMetrics], *, lines: bool) -> Markup:
+def times_chart(chart_id: str, rows: Sequence[TimeMetrics], *, lines: bool) -> Chart:
     """Median and 90th percentile of each duration per group, one panel per duration."""
     panels = []
     for measure in MEASURES:
@@ -233,7 +264,7 @@ def times_chart(chart_id: str, rows: Sequence[TimeMetrics], *, lines: bool) -> M
     )
 
 
-def completion_chart(trend: Sequence[GroupCompletion]) -> Markup:
+def completion_chart(trend: Sequence[GroupCompletion]) -> Chart:
     """The completion rate of the action items of each quarter's incidents."""
     rates = [row.completion.rate for row in trend]
     return bar_chart(
@@ -250,7 +281,7 @@ def completion_chart(trend: Sequence[GroupCompletion]) -> Markup:
     )
 
 
-def causes_chart(causes: Sequence[RecurringCause]) -> Markup:
+def causes_chart(causes: Sequence[RecurringCause]) -> Chart:
     """The recurring root causes by number of postmortems."""
     return bar_chart(
         "recurring-root-causes",

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import difflib
 import functools
 import json
 import re
@@ -255,7 +254,7 @@ class SchemaValidator:
 
     def _unknown_fields(self, document: SourceDocument) -> Iterator[Problem]:
         for path, key, known in _unknown_keys(document.front_matter, self.schema, ()):
-            guess = difflib.get_close_matches(key, known, n=1, cutoff=0.7)
+            guess = _close_matches(key, known, n=1, cutoff=0.7)
             hint = f"did you mean '{guess[0]}'?" if guess else "it is not part of the format"
             yield Problem(
                 document.file,
@@ -469,12 +468,40 @@ def _python_pattern(pattern: str, formats: dict[str, Callable[[str], bool]]) -> 
     return routed
 
 
+def _close_matches(word: str, possibilities: Sequence[str], n: int, cutoff: float) -> list[str]:
+    """``difflib.get_close_matches``, imported when a message needs a suggestion."""
+    import difflib  # a check of valid files makes no suggestion: spare its import
+
+    return difflib.get_close_matches(word, possibilities, n=n, cutoff=cutoff)
+
+
 def _field_names(paths: Iterable[FieldPath]) -> set[str | None]:
     return {format_field_path(path) or None for path in paths}
 
 
-_ALLOWED_CONTROLS = frozenset("\t\n")
 _INVISIBLE = frozenset({"Cc", "Cf", "Zs", "Zl", "Zp", "Co", "Cs", "Cn", "Mn", "Me"})
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+"""The control characters (category Cc, a set Unicode keeps stable) but tab and line feed."""
+_VISIBLE_ASCII = re.compile("[!-~]")
+"""Printable ASCII but the space: letters, digits, punctuation and symbols, all visible."""
+
+
+def first_control(text: str) -> str | None:
+    """The first control character of a text (category Cc) other than tab and line feed."""
+    found = _CONTROL.search(text)
+    return None if found is None else found.group()
+
+
+def only_invisible(text: str) -> bool:
+    """Whether a text is not empty and every character of it is invisible.
+
+    Invisible: a control, format, separator, private-use, surrogate, unassigned or
+    non-spacing mark character. Asking each character's category is slow, so a text with a
+    visible ASCII character (nearly all of them) is answered without it.
+    """
+    if not text or _VISIBLE_ASCII.search(text) is not None:
+        return False
+    return all(unicodedata.category(ch) in _INVISIBLE for ch in text)
 
 
 def text_problems(document: SourceDocument) -> list[Problem]:
@@ -484,18 +511,17 @@ def text_problems(document: SourceDocument) -> list[Problem]:
     terminal escape or a NUL has no place in a postmortem, and a title made of zero-width
     spaces would publish an invisible page. Checked on every field, known or not.
     """
+    if _plainly_clean(document.front_matter):
+        return []
     problems: list[Problem] = []
     for path, text, is_key in _strings(document.front_matter, ()):
-        control = next(
-            (ch for ch in text if unicodedata.category(ch) == "Cc" and ch not in _ALLOWED_CONTROLS),
-            None,
-        )
+        control = first_control(text)
         if control is not None:
             message = (
                 f"contains the control character U+{ord(control):04X}: remove it "
                 "(values are plain text)"
             )
-        elif text and not is_key and all(unicodedata.category(ch) in _INVISIBLE for ch in text):
+        elif not is_key and only_invisible(text):
             if text.strip():
                 message = "holds only invisible characters: write the value or remove the field"
             else:
@@ -507,6 +533,29 @@ def text_problems(document: SourceDocument) -> list[Problem]:
             Problem(document.file, document.line_of(path), shown or None, message, "PM106")
         )
     return problems
+
+
+def _plainly_clean(front_matter: Any) -> bool:
+    """Whether no key or text value of a front matter can have a PM106 problem.
+
+    This is the common case, answered with one search for control characters over all the
+    texts at once (joined by line feeds, which are allowed) and, for each value, a look at
+    its first character; ``text_problems`` walks the fields one by one only when it is not.
+    """
+    texts: list[str] = []
+    pending: list[Any] = [front_matter]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, str):
+            if not "!" <= value[:1] <= "~" and only_invisible(value) and value.strip():
+                return False
+            texts.append(value)
+        elif isinstance(value, dict):
+            texts.extend(value)
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+    return _CONTROL.search("\n".join(texts)) is None
 
 
 def _shown_part(part: str | int) -> str | int:
@@ -666,7 +715,7 @@ def _enum_message(value: Any, allowed: Sequence[Any]) -> str:
         by_fold = {str(option).casefold(): str(option) for option in allowed}
         guess = by_fold.get(value.strip().casefold())
         if guess is None:
-            close = difflib.get_close_matches(value, [str(o) for o in allowed], n=1, cutoff=0.5)
+            close = _close_matches(value, [str(o) for o in allowed], n=1, cutoff=0.5)
             # 'SEV9' is close to 'SEV4' as text, but a different number is no typo.
             if close and _without_digits(close[0]) != _without_digits(value):
                 guess = close[0]
@@ -881,7 +930,7 @@ def cross_file_problems(documents: Iterable[FileView]) -> list[Problem]:
             if target == own:
                 message = "refers to this postmortem itself: list other postmortems' ids"
             elif target not in by_id:
-                close = difflib.get_close_matches(target, known, n=1, cutoff=0.6)
+                close = _close_matches(target, known, n=1, cutoff=0.6)
                 guess = f"; did you mean '{close[0]}'?" if close else ""
                 message = f"{shorten(target)} is not the id of any postmortem{guess}"
             else:
@@ -904,7 +953,7 @@ def _guess(value: str, known: Collection[str]) -> str:
     key = value.casefold()
     if key in folded:
         return f"; did you mean '{folded[key]}'?"
-    close = difflib.get_close_matches(key, list(folded), n=1, cutoff=0.6)
+    close = _close_matches(key, list(folded), n=1, cutoff=0.6)
     return f"; did you mean '{folded[close[0]]}'?" if close else ""
 
 

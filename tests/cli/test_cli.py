@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from kbtools import FULL_BODY, build, postmortem_text, write_kb
+from postmortem_kb import reporting
 from postmortem_kb.cli import main
 from postmortem_kb.export import CSV_COLUMNS
 from postmortem_kb.loader import load_text
@@ -195,6 +196,34 @@ def test_notices_never_fail(tmp_path: Path) -> None:
     result = run(root, "check", "--strict")
     assert result.exit_code == 0
     assert result.output.endswith("0 errors, 0 warnings and 2 notices in 2 of 2 files checked\n")
+
+
+def test_many_notices_are_counted_unless_files_are_named_or_notices_asked_for(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(reporting, "MAX_NOTICES_LISTED", 2)
+    cause = [{"category": "deploy-process", "description": "No canary."}]
+    root = write_kb(
+        tmp_path,
+        {
+            f"{name}.md": postmortem_text(id=f"PM-{name}", root_causes=cause)
+            for name in ("a", "b", "c")
+        },
+    )
+    everything = run(root, "check")
+    assert everything.exit_code == 0
+    assert "PM501" not in everything.output.replace("(PM501 recurrence: 3)", "")
+    assert everything.output.endswith(
+        "3 notices not listed (PM501 recurrence: 3): name files to list theirs "
+        "('pmkb check postmortems/FILE.md'), or add --notices to list them all\n"
+        "0 errors, 0 warnings and 3 notices in 3 of 3 files checked\n"
+    )
+    named = run(root, "check", str(root / "postmortems" / "a.md"))
+    assert named.output.count("notice   PM501") == 1
+    listed = run(root, "check", "--notices")
+    assert listed.output.count("notice   PM501") == 3
+    as_json = json.loads(run(root, "check", "--format", "json").output)
+    assert as_json["counts"]["notice"] == 3 and len(as_json["problems"]) == 3
 
 
 def test_paths_select_what_is_reported_but_everything_is_checked(two_problems: Path) -> None:

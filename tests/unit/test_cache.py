@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -316,3 +317,35 @@ def test_the_cache_never_changes_the_answer(tmp_path: Path, source: str) -> None
 
 def _id_of(path: Path) -> str:
     return next(line for line in path.read_text().splitlines() if line.startswith("id: "))[4:]
+
+
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        lambda item: item[2].__setitem__(0, True),  # a boolean is not a size
+        lambda item: item[2].__setitem__(1, 1.5),
+        lambda item: item[2].pop(),
+        lambda item: item.__setitem__(1, 7),
+        lambda item: item.__setitem__(3, 1),  # valid must be a boolean
+        lambda item: item[5][1].__setitem__("tags", "12"),
+        lambda item: item[5][0].__setitem__("tags", ["db", 3]),
+        lambda item: item[5][0].__setitem__("id", ["x"]),
+        lambda item: item[5][2][2].append(None),  # related
+        lambda item: item[5][2][3].append(False),  # categories
+        lambda item: item[5][2][4].__setitem__(0, False),  # category lines
+        lambda item: item[5][2][4].__setitem__(0, "9"),
+        lambda item: item[5].__setitem__(2, None),  # a valid file keeps its facts
+        lambda item: item.__setitem__(7, 3),
+    ],
+)
+def test_an_entry_of_the_wrong_shape_is_refused(tmp_path: Path, mutate: Any) -> None:
+    cause = [{"category": "deploy", "description": "No canary."}]
+    settings = make_kb(tmp_path, {"a.md": postmortem_text(root_causes=cause, tags=["db"])})
+    check(settings)
+    line = (tmp_path / CACHE_DIR_NAME / CACHE_FILE_NAME).read_bytes().splitlines()[1]
+    item = json.loads(line)
+    item[2] = [4096, OLD * 10**9, OLD * 10**9, 7, 8]  # as if read long after it was written
+    cache_module._decode(item)  # as stored, it is well formed
+    mutate(item)
+    with pytest.raises((ValueError, TypeError)):
+        cache_module._decode(item)

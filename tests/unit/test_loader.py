@@ -10,6 +10,7 @@ import pytest
 from postmortem_kb.loader import (
     FrontMatterError,
     StrictYAMLHandler,
+    _read_up_to,
     load_file,
     load_text,
     loads,
@@ -153,6 +154,35 @@ def test_size_cap_is_checked_before_reading(tmp_path: Path) -> None:
     result = load_file(path, "postmortems/big.md", max_bytes=1000)
     assert result.document is None
     assert "is 5,014 bytes, over the limit of 1,000 bytes" in str(result.problems[0])
+
+
+def test_a_file_that_grows_while_it_is_read_is_read_to_its_end_or_the_cap(
+    tmp_path: Path,
+) -> None:
+    # The first read asks for the size seen by fstat: a file that grew since is still read
+    # whole, or up to one byte over the cap, so that the size check sees it.
+    path = tmp_path / "growing.md"
+    path.write_bytes(b"x" * 10_000)
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        assert _read_up_to(descriptor, 10, 20_000) == b"x" * 10_000
+        os.lseek(descriptor, 0, os.SEEK_SET)
+        assert _read_up_to(descriptor, 10, 1_001) == b"x" * 1_001
+        os.lseek(descriptor, 0, os.SEEK_SET)
+        assert _read_up_to(descriptor, 10_000, 20_000) == b"x" * 10_000
+    finally:
+        os.close(descriptor)
+    result = load_file(path, "postmortems/growing.md", max_bytes=100)
+    assert "over the limit of 100 bytes" in str(result.problems[0])
+
+
+def test_a_folder_or_a_fifo_is_not_a_postmortem(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.md"
+    os.mkfifo(fifo)
+    for path in (fifo, tmp_path):
+        result = load_file(path, "postmortems/x.md")
+        assert result.document is None
+        assert result.problems[0].code == "PM001"
 
 
 def test_symlinks_are_refused(tmp_path: Path) -> None:

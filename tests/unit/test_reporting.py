@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import click
+
 from postmortem_kb.model import Problem
 from postmortem_kb.reporting import (
+    MAX_NOTICES_LISTED,
     MAX_SUMMARY_ROWS,
     CheckResult,
     GithubReporter,
+    TextReporter,
     annotation,
     escape_data,
     escape_property,
@@ -71,3 +75,41 @@ def test_strict_fails_on_warnings_but_never_on_notices() -> None:
     assert CheckResult(("a.md",), (warning,)).exit_code == 0
     assert CheckResult(("a.md",), (warning,), strict=True).exit_code == 1
     assert CheckResult(("a.md",), (notice,), strict=True).exit_code == 0
+
+
+def text_report(result: CheckResult, **options: bool) -> str:
+    written: list[str] = []
+    TextReporter(written.append, **options).report(result)
+    return click.unstyle("\n".join(written))
+
+
+def test_past_the_limit_the_text_output_counts_notices_instead_of_listing_them() -> None:
+    notices = tuple(
+        Problem(f"p/{n:04}.md", 9, "root_causes[0].category", "recurs", "PM501", "notice")
+        for n in range(MAX_NOTICES_LISTED + 1)
+    )
+    warning = Problem("p/0003.md", 6, "status", "is still a draft", "PM409", "warning")
+    problems = tuple(sorted((*notices, warning), key=Problem.sort_key))
+    files = tuple(f"p/{n:04}.md" for n in range(20_000))
+    text = text_report(CheckResult(files, problems))
+    assert text.splitlines() == [
+        "p/0003.md",
+        "      6  warning  PM409  status: is still a draft",
+        "",
+        "101 notices not listed (PM501 recurrence: 101): name files to list theirs "
+        "('pmkb check postmortems/FILE.md'), or add --notices to list them all",
+        "0 errors, 1 warning and 101 notices in 101 of 20,000 files checked",
+    ]
+    listed = text_report(CheckResult(files, problems), all_notices=True)
+    assert listed.count("notice   PM501  root_causes[0].category: recurs") == 101
+    assert "not listed" not in listed
+
+
+def test_up_to_the_limit_notices_are_listed() -> None:
+    notices = tuple(
+        Problem(f"p/{n:04}.md", 9, None, "recurs", "PM501", "notice")
+        for n in range(MAX_NOTICES_LISTED)
+    )
+    text = text_report(CheckResult(("p/x.md",), notices))
+    assert text.count("PM501  recurs") == MAX_NOTICES_LISTED
+    assert "not listed" not in text
