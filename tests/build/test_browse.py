@@ -220,7 +220,6 @@ def test_the_root_causes_page(site: Path) -> None:
     ).replace(" .", ".")
 
 
-
 def test_search_finds_the_headings_and_prose_of_index_pages_not_their_tables(site: Path) -> None:
     search = json.loads((site / "search/search_index.json").read_text())
     docs = {doc["location"]: doc for doc in search["docs"]}
