@@ -24,7 +24,7 @@ from mkdocs.utils.templates import TemplateContext
 from postmortem_kb.browse import TAGS_URI, replace_markers
 from postmortem_kb.config import PostmortemsConfig, settings_from_options
 from postmortem_kb.feed import FEED_PATH
-from postmortem_kb.indexes import BrowseIndex, browse_index, tag_anchor
+from postmortem_kb.indexes import MarkerIndex, browse_index, tag_anchor
 from postmortem_kb.knowledge_base import KnowledgeBase, load_knowledge_base
 from postmortem_kb.model import Problem
 from postmortem_kb.rendering import Renderer, restore_islands
@@ -61,7 +61,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         self.islands: dict[str, Mapping[str, str]] = {}
         self.page_tags: dict[str, tuple[str, ...]] = {}
         self.renderer: Renderer | None = None
-        self.browse: BrowseIndex | None = None
+        self.browse: MarkerIndex | None = None
         self.tags_url: str | None = None
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
@@ -109,7 +109,9 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
             self.settings.templates_dir, config.use_directory_urls, collect_islands=True
         )
         self.renderer = renderer
-        self.browse = browse_index(knowledge_base.postmortems, self.settings, self.today)
+        index = browse_index(knowledge_base.postmortems, self.settings, self.today)
+        # The home page markers need only counts and rows: the postmortems can go.
+        self.browse = index.markers()
         self.page_tags = {
             f"postmortems/{pm.slug}.md": pm.tags for pm in knowledge_base.postmortems if pm.tags
         }
@@ -122,6 +124,7 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
             format_page=self.config.format_page,
             site_name=config.site_name,
             site_url=config.site_url,
+            browse=index,
         ):
             existing = files.get_file_from_path(page.src_uri)
             if existing is not None:

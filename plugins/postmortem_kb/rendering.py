@@ -73,9 +73,17 @@ class Links:
         """Links from the page whose source path is ``page_src_uri``."""
         self.use_directory_urls = use_directory_urls
         self.page_url = dest_url(page_src_uri, use_directory_urls)
+        # An index page links the same few pages many times (a service chip per row).
+        self._made: dict[tuple[str, str], str] = {}
 
     def __call__(self, src_uri: str, anchor: str = "") -> str:
         """The URL of ``src_uri`` relative to this page, with an optional anchor."""
+        url = self._made.get((src_uri, anchor))
+        if url is None:
+            url = self._made[(src_uri, anchor)] = self._relative(src_uri, anchor)
+        return url
+
+    def _relative(self, src_uri: str, anchor: str) -> str:
         target = dest_url(src_uri, self.use_directory_urls)
         page = self.page_url
         base = page if page.endswith("/") or not page else posixpath.dirname(page) + "/"

@@ -15,7 +15,7 @@ from markupsafe import Markup, escape
 
 from postmortem_kb.analysis import derived_times, escalation_level, overdue_days
 from postmortem_kb.export import write_export_json
-from postmortem_kb.indexes import service_src_uri, severity_rank, tag_anchor
+from postmortem_kb.indexes import BrowseIndex, service_src_uri, severity_rank, tag_anchor
 from postmortem_kb.knowledge_base import KnowledgeBase, value_slug
 from postmortem_kb.metrics import rounded_times, severity_medians
 from postmortem_kb.model import Postmortem
@@ -126,11 +126,13 @@ def generate_site(
     format_page: bool = True,
     site_name: str = "",
     site_url: str | None = None,
+    browse: BrowseIndex | None = None,
 ) -> list[GeneratedPage]:
     """Every page and file the plugin adds to the site, in a stable order.
 
     ``site_name`` and ``site_url`` (MkDocs' settings) title the feed and make its links
-    absolute when the URL is known.
+    absolute when the URL is known. ``browse`` is the browse index of the knowledge base,
+    if the caller has made it already.
     """
     # Imported here: the browse and tracking pages are GeneratedPages, defined in this module.
     from postmortem_kb.browse import browse_pages
@@ -155,7 +157,7 @@ def generate_site(
                 ),
             )
         )
-    pages.extend(browse_pages(knowledge_base.postmortems, settings, renderer, today))
+    pages.extend(browse_pages(knowledge_base.postmortems, settings, renderer, today, browse))
     pages.extend(
         tracking_pages(
             knowledge_base, settings, renderer, today, site_name=site_name, site_url=site_url
