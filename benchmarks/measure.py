@@ -1,9 +1,11 @@
 """Run a command as a child process and measure it: wall time, CPU time and peak memory.
 
-Peak memory comes from ``os.wait4``, which reports the resource usage of exactly the child
-that ended (``RUSAGE_CHILDREN`` would give the maximum over every child so far). CPU time
-(user + system) is reported next to wall time because the machine is shared: other work slows
-the wall clock of a run much more than its CPU time.
+CPU time (user + system) comes from ``os.wait4``, which reports the resource usage of exactly
+the child that ended; it is reported next to wall time because the machine is shared: other
+work slows the wall clock of a run much more than its CPU time. Peak memory comes from the
+command itself: Python commands run under ``benchmarks.peak`` (see ``python_command``), which
+records the process's own ``VmHWM`` at exit. ``wait4``'s ``ru_maxrss`` is no use for that on
+Linux: it includes the runner's memory at the moment the child was started.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import resource
 import signal
 import statistics
 import subprocess
+import sys
+import tempfile
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -31,7 +35,8 @@ class Run:
     Attributes:
         wall: elapsed seconds.
         cpu: user + system CPU seconds of the child.
-        max_rss_kib: the child's peak resident memory, in KiB.
+        max_rss_kib: the child's peak resident memory, in KiB (0 when the command is not
+            run through ``python_command``, which is how the peak is known).
         output: what it printed (stdout and stderr together).
     """
 
@@ -39,6 +44,15 @@ class Run:
     cpu: float
     max_rss_kib: int
     output: str
+
+
+PEAK_REPORT = "{peak_report}"
+"""Stands in ``python_command``'s command line for the file that receives the peak memory."""
+
+
+def python_command(*arguments: str) -> list[str]:
+    """A Python command (``-m MODULE ...`` or ``SCRIPT ...``) whose peak memory is measured."""
+    return [sys.executable, str(Path(__file__).with_name("peak.py")), PEAK_REPORT, *arguments]
 
 
 def run_measured(
@@ -54,10 +68,12 @@ def run_measured(
         MeasurementError: when it exits non-zero (with ``check``) or runs past ``timeout``.
     """
     log_path = cwd / ".bench-output.log"
+    report = Path(tempfile.mkstemp(prefix="pmkb-bench-peak-")[1])
+    command = [report.as_posix() if part == PEAK_REPORT else part for part in command]
     with log_path.open("wb") as log:
         start = time.perf_counter()
         process = subprocess.Popen(
-            list(command),
+            command,
             cwd=cwd,
             env=dict(env) if env is not None else None,
             stdout=log,
@@ -82,6 +98,8 @@ def run_measured(
     process.returncode = os.waitstatus_to_exitcode(status)
     output = log_path.read_text(encoding="utf-8", errors="replace")
     log_path.unlink()
+    peak = report.read_text(encoding="ascii").strip()
+    report.unlink()
     if check and process.returncode != 0:
         raise MeasurementError(
             f"{' '.join(command)} exited with {process.returncode}:\n{output[-3000:]}"
@@ -89,7 +107,7 @@ def run_measured(
     return Run(
         wall=end - start,
         cpu=usage.ru_utime + usage.ru_stime,
-        max_rss_kib=usage.ru_maxrss,
+        max_rss_kib=int(peak or 0),
         output=output,
     )
 

@@ -33,7 +33,7 @@ from benchmarks.generate import (
     generate_knowledge_base,
     generate_plain_site,
 )
-from benchmarks.measure import Run, Series, run_measured
+from benchmarks.measure import Run, Series, python_command, run_measured
 
 REPO = Path(__file__).resolve().parents[1]
 WORK = REPO / "benchmarks" / "work"
@@ -125,7 +125,7 @@ def mkdocs_build(root: Path, env: dict[str, str]) -> Run:
     """One clean ``mkdocs build`` of the project at ``root``."""
     shutil.rmtree(root / "site", ignore_errors=True)
     return run_measured(
-        [sys.executable, "-m", "mkdocs", "build", "-q"], root, env, timeout=BUILD_TIMEOUT
+        python_command("-m", "mkdocs", "build", "-q"), root, env, timeout=BUILD_TIMEOUT
     )
 
 
@@ -183,8 +183,8 @@ def bench_check(options: Options, results: Results) -> None:
     kb = generate_knowledge_base(WORK / f"check-{size}", size, options.seed)
     env = environment(kb)
     cache = kb.root / ".pmkb-cache"
-    check = [str(Path(sys.executable).parent / "pmkb"), "check"]
-    floor = [sys.executable, "-m", "benchmarks.floor", str(kb.root / "postmortems")]
+    check = python_command(str(Path(sys.executable).parent / "pmkb"), "check")
+    floor = python_command("-m", "benchmarks.floor", str(kb.root / "postmortems"))
     changing = kb.files[len(kb.files) // 2]
     original = changing.read_bytes()
 

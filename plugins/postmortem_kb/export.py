@@ -8,7 +8,7 @@ import io
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from fractions import Fraction
-from typing import Any
+from typing import Any, TextIO
 
 from postmortem_kb.analysis import (
     canonical_category,
@@ -94,21 +94,36 @@ def export_json(
     threshold: int = 2,
     severities: Sequence[str] = DEFAULT_SEVERITIES,
 ) -> str:
-    """``to_json(export_data(...))``, made one record at a time.
+    """``to_json(export_data(...))``, made one record at a time."""
+    out = io.StringIO()
+    write_export_json(out, postmortems, today, taxonomy, threshold, severities)
+    return out.getvalue()
 
-    The same text, without holding every record as Python objects at once: for 5,000
-    postmortems that structure alone took 44 MB.
+
+def write_export_json(
+    out: TextIO,
+    postmortems: Sequence[Postmortem],
+    today: dt.date,
+    taxonomy: Mapping[str, str],
+    threshold: int = 2,
+    severities: Sequence[str] = DEFAULT_SEVERITIES,
+) -> None:
+    """Write ``to_json(export_data(...))`` to ``out``, one record at a time.
+
+    The same text, without holding every record as Python objects at once (for 5,000
+    postmortems that structure alone took 44 MB), nor the whole text (13 MB).
     """
     medians = severity_medians(postmortems, severities)
     records = (postmortem_record(pm, today, medians[pm.severity]) for pm in postmortems)
-    return _layout(
+    _write_layout(
+        out,
         {
             "generated": today.isoformat(),
             "postmortems": records,
             "recurring_root_causes": _recurring(postmortems, taxonomy, threshold),
             "metrics": metrics_summary(postmortems, severities),
             "action_items_summary": action_items_summary(tracked_items(postmortems, today)),
-        }
+        },
     )
 
 
@@ -119,7 +134,9 @@ def to_json(data: Mapping[str, Any]) -> str:
     and written by json's C encoder (``indent`` would switch to its pure-Python encoder,
     which took 0.4 s and 86 MB for 5,000 postmortems).
     """
-    return _layout(data)
+    out = io.StringIO()
+    _write_layout(out, data)
+    return out.getvalue()
 
 
 _HTML_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
@@ -129,18 +146,24 @@ def _compact(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(", ", ": ")).translate(_HTML_SAFE)
 
 
-def _layout(data: Mapping[str, Any | Iterable[Any]]) -> str:
-    members = []
-    for key, value in data.items():
+def _write_layout(out: TextIO, data: Mapping[str, Any | Iterable[Any]]) -> None:
+    out.write("{\n")
+    for number, (key, value) in enumerate(data.items()):
         name = _compact(key)
+        out.write(",\n" if number else "")
         if isinstance(value, (list, tuple)) or (
             not isinstance(value, (str, bytes, dict)) and isinstance(value, Iterable)
         ):
-            items = ",\n".join(f"    {_compact(item)}" for item in value)
-            members.append(f"  {name}: [\n{items}\n  ]" if items else f"  {name}: []")
+            out.write(f"  {name}: [")
+            empty = True
+            for item in value:
+                out.write("\n    " if empty else ",\n    ")
+                out.write(_compact(item))
+                empty = False
+            out.write("]" if empty else "\n  ]")
         else:
-            members.append(f"  {name}: {_compact(value)}")
-    return "{\n" + ",\n".join(members) + "\n}\n"
+            out.write(f"  {name}: {_compact(value)}")
+    out.write("\n}\n")
 
 
 CSV_COLUMNS: tuple[tuple[str, str], ...] = (

@@ -12,7 +12,7 @@ import datetime as dt
 import math
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from postmortem_kb.analysis import (
     RecurringCause,
@@ -430,6 +430,36 @@ def service_index(
     return tuple(sorted(groups, key=lambda group: (group.name.casefold(), group.name)))
 
 
+@dataclass(frozen=True, slots=True)
+class PostmortemRow:
+    """What a row of a postmortem table shows, without the rest of the postmortem.
+
+    The home page markers are replaced while MkDocs converts the pages, long after the
+    generated pages are made: these rows let the parsed postmortems go before then.
+    """
+
+    id: str
+    title: str
+    date: dt.date
+    severity: str
+    status: str
+    services: tuple[str, ...]
+    slug: str
+
+    @classmethod
+    def of(cls, postmortem: Postmortem) -> PostmortemRow:
+        """The row of ``postmortem``."""
+        return cls(
+            postmortem.id,
+            postmortem.title,
+            postmortem.date,
+            postmortem.severity,
+            postmortem.status,
+            postmortem.services,
+            postmortem.slug,
+        )
+
+
 @dataclass(frozen=True)
 class Headline:
     """The counts that the home page shows."""
@@ -443,7 +473,23 @@ class Headline:
     open_items: int
     overdue_items: int
     recurring_causes: int
-    latest: tuple[Postmortem, ...]
+    latest: tuple[PostmortemRow, ...]
+
+
+@dataclass(frozen=True)
+class MarkerIndex:
+    """What the home page markers show: the counts, and a row per postmortem, newest first.
+
+    Small enough to keep for the whole build (a row is a few short strings), so that any
+    ``postmortems:latest N`` is answered without the postmortems themselves.
+    """
+
+    counts: Headline
+    rows: tuple[PostmortemRow, ...]
+
+    def headline(self, latest: int = 10) -> Headline:
+        """The counts and the ``latest`` most recent postmortems."""
+        return replace(self.counts, latest=self.rows[: max(latest, 0)])
 
 
 @dataclass(frozen=True)
@@ -470,12 +516,12 @@ class BrowseIndex:
         """The group of the service ``name``."""
         return next((group for group in self.services if group.name == name), None)
 
-    def headline(self, latest: int = 10) -> Headline:
-        """The home page's counts and its ``latest`` most recent postmortems."""
+    def markers(self) -> MarkerIndex:
+        """What the home page markers need, which holds no postmortem."""
         statuses: dict[str, int] = {}
         for pm in self.postmortems:
             statuses[pm.status] = statuses.get(pm.status, 0) + 1
-        return Headline(
+        counts = Headline(
             postmortems=len(self.postmortems),
             by_severity=tuple((g.level, g.rank, g.count) for g in self.severities),
             by_status=tuple(sorted(statuses.items())),
@@ -484,8 +530,13 @@ class BrowseIndex:
             open_items=len(self.open_items),
             overdue_items=sum(1 for row in self.open_items if row.overdue_days is not None),
             recurring_causes=len(self.recurring),
-            latest=self.postmortems[: max(latest, 0)],
+            latest=(),
         )
+        return MarkerIndex(counts, tuple(PostmortemRow.of(pm) for pm in self.postmortems))
+
+    def headline(self, latest: int = 10) -> Headline:
+        """The home page's counts and its ``latest`` most recent postmortems."""
+        return self.markers().headline(latest)
 
 
 def browse_index(

@@ -47,9 +47,13 @@ def safe_href(value: object) -> str | None:
     """An external link only if it is http(s); anything else (``javascript:``...) is dropped."""
     text = str(value).strip()
     scheme = urlsplit(text).scheme.lower() if text else ""
-    if scheme not in ("http", "https") or any(ch.isspace() or ord(ch) < 32 for ch in text):
+    if scheme not in ("http", "https") or _SPACE_OR_CONTROL.search(text):
         return None
     return text
+
+
+_SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f]")
+"""Whitespace (``str.isspace``, which ``\\s`` matches in ``str`` patterns) or a C0 control."""
 
 
 def dest_url(src_uri: str, use_directory_urls: bool = True) -> str:
@@ -69,9 +73,17 @@ class Links:
         """Links from the page whose source path is ``page_src_uri``."""
         self.use_directory_urls = use_directory_urls
         self.page_url = dest_url(page_src_uri, use_directory_urls)
+        # An index page links the same few pages many times (a service chip per row).
+        self._made: dict[tuple[str, str], str] = {}
 
     def __call__(self, src_uri: str, anchor: str = "") -> str:
         """The URL of ``src_uri`` relative to this page, with an optional anchor."""
+        url = self._made.get((src_uri, anchor))
+        if url is None:
+            url = self._made[(src_uri, anchor)] = self._relative(src_uri, anchor)
+        return url
+
+    def _relative(self, src_uri: str, anchor: str) -> str:
         target = dest_url(src_uri, self.use_directory_urls)
         page = self.page_url
         base = page if page.endswith("/") or not page else posixpath.dirname(page) + "/"
@@ -179,11 +191,28 @@ def html_island(context: Context, html: str) -> Markup:
     return Markup(placeholder)
 
 
+_PLACEHOLDER = re.compile(r"<!-- pmkb-island \d+ [0-9a-f]{16} -->")
+
+
 def restore_islands(html: str, islands: Mapping[str, str]) -> str:
     """Put each island back where Markdown left its placeholder."""
-    for placeholder, island in islands.items():
-        html = html.replace(placeholder, island, 1)
-    return html
+    return put_back_islands(html, islands)[0]
+
+
+def put_back_islands(html: str, islands: Mapping[str, str]) -> tuple[str, set[str]]:
+    """Put each island back where Markdown left its placeholder, in one pass over the page.
+
+    Returns:
+        The page, and the placeholders that had no place in it.
+    """
+    missing = set(islands)
+
+    def island(match: re.Match[str]) -> str:
+        placeholder = match.group(0)
+        missing.discard(placeholder)
+        return islands.get(placeholder, placeholder)
+
+    return _PLACEHOLDER.sub(island, html), missing
 
 
 def css_token(value: object) -> str:

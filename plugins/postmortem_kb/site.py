@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+import functools
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from markupsafe import Markup, escape
 
 from postmortem_kb.analysis import derived_times, escalation_level, overdue_days
-from postmortem_kb.export import export_json
-from postmortem_kb.indexes import service_src_uri, severity_rank, tag_anchor
+from postmortem_kb.export import write_export_json
+from postmortem_kb.indexes import BrowseIndex, service_src_uri, severity_rank, tag_anchor
 from postmortem_kb.knowledge_base import KnowledgeBase, value_slug
 from postmortem_kb.metrics import rounded_times, severity_medians
 from postmortem_kb.model import Postmortem
@@ -36,6 +37,9 @@ class GeneratedPage:
         nav_order: its place in that section (smaller first).
         html_islands: placeholder to HTML, put back after Markdown (see
             ``rendering.html_island``).
+        write: for a large file, a function that writes its text to a stream, in place of
+            ``content``: the plugin writes it into the site at once, so the text is never
+            held whole in memory.
     """
 
     src_uri: str
@@ -46,6 +50,7 @@ class GeneratedPage:
     nav_title: str | None = None
     nav_order: int = 0
     html_islands: Mapping[str, str] = field(default_factory=dict)
+    write: Callable[[TextIO], None] | None = None
 
 
 def postmortem_src_uri(postmortem: Postmortem) -> str:
@@ -121,11 +126,13 @@ def generate_site(
     format_page: bool = True,
     site_name: str = "",
     site_url: str | None = None,
+    browse: BrowseIndex | None = None,
 ) -> list[GeneratedPage]:
     """Every page and file the plugin adds to the site, in a stable order.
 
     ``site_name`` and ``site_url`` (MkDocs' settings) title the feed and make its links
-    absolute when the URL is known.
+    absolute when the URL is known. ``browse`` is the browse index of the knowledge base,
+    if the caller has made it already.
     """
     # Imported here: the browse and tracking pages are GeneratedPages, defined in this module.
     from postmortem_kb.browse import browse_pages
@@ -150,7 +157,7 @@ def generate_site(
                 ),
             )
         )
-    pages.extend(browse_pages(knowledge_base.postmortems, settings, renderer, today))
+    pages.extend(browse_pages(knowledge_base.postmortems, settings, renderer, today, browse))
     pages.extend(
         tracking_pages(
             knowledge_base, settings, renderer, today, site_name=site_name, site_url=site_url
@@ -159,11 +166,13 @@ def generate_site(
     pages.append(
         GeneratedPage(
             "postmortems.json",
-            export_json(
-                postmortems,
-                today,
-                settings.taxonomy,
-                settings.recurring_threshold,
+            "",
+            write=functools.partial(
+                write_export_json,
+                postmortems=postmortems,
+                today=today,
+                taxonomy=settings.taxonomy,
+                threshold=settings.recurring_threshold,
                 severities=settings.severities,
             ),
         )

@@ -93,6 +93,7 @@ def tracking_pages(
                 site_url=site_url,
                 today=today,
                 limit=settings.feed_entries,
+                renderer=renderer,
             ),
         ),
     ]

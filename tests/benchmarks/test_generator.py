@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from benchmarks.generate import draw_postmortems, generate_knowledge_base, generate_plain_site
-from benchmarks.measure import run_measured
+from benchmarks.measure import python_command, run_measured
 from kbtools import build
 from postmortem_kb.cli import main
 
@@ -64,11 +65,22 @@ def test_the_first_postmortems_do_not_depend_on_the_size() -> None:
 
 
 def test_a_measured_run_reports_time_and_peak_memory(tmp_path: Path) -> None:
-    import sys
-
-    run = run_measured(
-        [sys.executable, "-c", "x = bytearray(50 * 1024 * 1024); print('done')"], tmp_path
-    )
+    script = tmp_path / "allocate.py"
+    script.write_text("x = b'x' * (50 * 1024 * 1024)\nprint('done')\n")
+    run = run_measured(python_command(str(script)), tmp_path)
     assert run.output.strip() == "done"
-    assert run.max_rss_kib > 50 * 1024
+    assert 50 * 1024 < run.max_rss_kib < 120 * 1024
     assert run.wall >= run.cpu * 0.5 >= 0
+
+
+def test_peak_memory_is_the_commands_own_not_the_runners(tmp_path: Path) -> None:
+    # wait4's ru_maxrss would credit the child with what the runner held when it started it.
+    script = tmp_path / "small.py"
+    script.write_text("import sys\nsys.exit(3)\n")
+    held = b"x" * (300 * 1024 * 1024)
+    run = run_measured(python_command(str(script)), tmp_path, check=False)
+    assert len(held) and run.max_rss_kib < 100 * 1024
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])}
+    module = run_measured(python_command("-m", "benchmarks.floor", str(tmp_path)), tmp_path, env)
+    assert module.output.strip() == "0 front matters parsed"
+    assert 0 < module.max_rss_kib < 100 * 1024

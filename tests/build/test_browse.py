@@ -133,7 +133,9 @@ def test_the_postmortems_page_lists_every_postmortem_newest_first_by_quarter(sit
         "final",
         "checkout orders-db",
     ]
-    assert row.select_one("a")["href"] == "a/"  # type: ignore[index]
+    # Table rows link through the site root, so that one row serves every page as deep.
+    assert row.select_one("a")["href"] == "../postmortems/a/"  # type: ignore[index]
+    assert (site / "postmortems/a/index.html").is_file()
     assert row.select_one(".pmkb-badge--sev-1") is not None
     assert [a["href"] for a in row.select("a.pmkb-chip--service")] == [
         "../services/checkout/",
@@ -216,6 +218,23 @@ def test_the_root_causes_page(site: Path) -> None:
     assert "1 postmortem names no root cause yet: PM-4" in " ".join(
         article(soup).get_text(" ").split()
     ).replace(" .", ".")
+
+
+def test_search_finds_the_headings_and_prose_of_index_pages_not_their_tables(site: Path) -> None:
+    search = json.loads((site / "search/search_index.json").read_text())
+    docs = {doc["location"]: doc for doc in search["docs"]}
+    cause = docs["root-causes/#cause:deploy-process"]
+    assert cause["title"] == "deploy-process"
+    assert cause["text"] == ""  # the section's body is an island: a row is its postmortem
+    assert "recurs when it appears in at least 2" in docs["root-causes/"]["text"]
+    assert docs["tags/#tag:deploy-train"]["title"] == "Deploy Train"
+    assert docs["services/checkout/"]["title"] == "checkout"
+    assert "Median time to resolve" in docs["services/checkout/"]["text"]  # the card
+    browse = ("postmortems/", "tags/", "severity/", "services/", "root-causes/")
+    for location, doc in docs.items():
+        page_url = location.split("#")[0]
+        if page_url in browse or page_url.startswith("services/"):
+            assert "PM-1" not in doc["text"], location
 
 
 def test_a_postmortem_links_its_services_and_its_tag_chips(site: Path) -> None:
@@ -361,6 +380,9 @@ def test_a_service_vocabulary_shows_on_the_service_pages(tmp_path: Path, fixed_d
         "Tier",
     ]
     assert "No postmortem names this service yet." in page(site, "services/warehouse/").get_text()
+    search = json.loads((site / "search/search_index.json").read_text())
+    entry = next(doc for doc in search["docs"] if doc["location"] == "services/checkout/")
+    assert "Basket and payment." in entry["text"] and "@checkout-team" in entry["text"]
 
 
 def test_an_unknown_service_fails_a_strict_build(

@@ -19,7 +19,7 @@ SETTINGS = Settings(root=Path("/kb"), postmortems_dir=Path("/kb/postmortems"))
 def replaced(markdown: str, page: str = "index.md") -> str:
     pms = [make(f"PM-{n}", f"2024-0{n}-01") for n in range(1, 6)]
     index = browse_index(pms, SETTINGS, dt.date(2024, 6, 1))
-    return replace_markers(markdown, page, index, SETTINGS, Renderer())
+    return replace_markers(markdown, page, index.markers(), SETTINGS, Renderer())
 
 
 def test_latest_lists_the_most_recent_postmortems_linked_from_the_page() -> None:

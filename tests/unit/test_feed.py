@@ -115,3 +115,29 @@ def test_the_feed_carries_the_newest_entries_only(postmortems: tuple[Postmortem,
     assert [e.findtext(f"{ATOM}updated") for e in root.findall(f"{ATOM}entry")] == [
         "2024-05-02T00:00:00+00:00"
     ]
+
+
+def test_a_templates_dir_can_override_the_feed(
+    postmortems: tuple[Postmortem, ...], tmp_path: Path
+) -> None:
+    from postmortem_kb.rendering import Renderer
+
+    (tmp_path / "feed.xml.j2").write_text(
+        "<?xml version='1.0' encoding='UTF-8'?>\n"
+        '<feed xmlns="http://www.w3.org/2005/Atom"><title>{{ feed.title }}</title>'
+        "{% for entry in entries %}<entry><title>{{ entry.title }}</title></entry>{% endfor %}"
+        "</feed>\n"
+    )
+    xml = atom_feed(
+        postmortems,
+        site_name="Ops KB",
+        site_url=None,
+        today=TODAY,
+        limit=2,
+        renderer=Renderer(tmp_path),
+    )
+    root = ET.fromstring(xml.encode())
+    titles = [e.findtext(f"{ATOM}title") for e in root.findall(f"{ATOM}entry")]
+    assert len(titles) == 2 and titles[0] == f"SEV1: {HOSTILE}"
+    assert titles[1] is not None and titles[1].endswith(": Mid")
+    assert root.find(f"{ATOM}updated") is None  # the override's own shape
