@@ -372,12 +372,9 @@ def _load(
             today,
             shared,
             jobs=1 if keep_documents else jobs,
+            keep_documents=keep_documents,
         )
         for (index, _raw, shown, path, _digest), result in zip(pending, checked, strict=True):
-            if not keep_documents:
-                # pmkb check needs no document (a postmortem is built again on demand), and
-                # ten thousand parsed documents would hold hundreds of megabytes.
-                result = result._replace(document=None, postmortem=None)
             entries[index] = (path, shown, result)
             if cache is not None:
                 cache.put(shown, result)
@@ -512,6 +509,7 @@ def check_files(
     today: dt.date,
     shared: SharedValues | None = None,
     jobs: int = 1,
+    keep_documents: bool = True,
 ) -> list[FileResult]:
     """``check_file`` for each of ``files`` (bytes, shown path, path, digest), in order.
 
@@ -519,13 +517,18 @@ def check_files(
     fork, the files are shared out between that many worker processes (each inherits the
     compiled validator); their results keep no document or postmortem (the cache does not
     store them; a postmortem is built again on demand). The results are the same either way.
+    Without ``keep_documents``, no result keeps them (a check needs none: ten thousand parsed
+    documents held over 100 MB).
     """
     workers = min(jobs, len(files) // (PARALLEL_MIN_FILES // 2) or 1)
     if workers <= 1 or len(files) < PARALLEL_MIN_FILES or not _can_fork():
-        return [
-            check_file(raw, shown, path, validator, settings, today, shared, digest)
-            for raw, shown, path, digest in files
-        ]
+        results = []
+        for raw, shown, path, digest in files:
+            result = check_file(raw, shown, path, validator, settings, today, shared, digest)
+            if not keep_documents:
+                result = result._replace(document=None, postmortem=None)
+            results.append(result)
+        return results
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
