@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import hashlib
 import importlib.util
 import json
@@ -180,6 +181,7 @@ def _installation(module: str) -> str:
     return f"{spec.origin} {info.st_size} {info.st_mtime_ns}"
 
 
+@functools.cache
 def _source_fingerprint() -> str:
     """A hash of this package's Python files: an edited checkout never reuses old results."""
     digest = hashlib.sha256()
@@ -519,23 +521,135 @@ def _read(
 
 
 def _write(folder: Path, key: str, lines: list[bytes]) -> None:
+    payload = b"".join(line + b"\n" for line in (_header(key), *lines))
+    _write_atomically(folder, CACHE_FILE_NAME, payload)
+
+
+def _write_atomically(folder: Path, name: str, payload: bytes) -> None:
     folder.mkdir(exist_ok=True)
-    for name, content in (("CACHEDIR.TAG", _CACHEDIR_TAG), (".gitignore", _GITIGNORE)):
-        marker = folder / name
+    for marker_name, content in (("CACHEDIR.TAG", _CACHEDIR_TAG), (".gitignore", _GITIGNORE)):
+        marker = folder / marker_name
         if not marker.exists():
             marker.write_text(content, encoding="utf-8")
-    payload = b"".join(line + b"\n" for line in (_header(key), *lines))
     import tempfile  # only when writing: it costs a warm check's import time otherwise
 
     # Write beside the target and rename over it, so a reader sees the old file or the new
     # one, never half of one, even if two checks run at once.
-    handle, name = tempfile.mkstemp(prefix=".tmp-", dir=folder)
-    temporary = Path(name)
+    handle, temporary_name = tempfile.mkstemp(prefix=".tmp-", dir=folder)
+    temporary = Path(temporary_name)
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(payload)
-        temporary.replace(folder / CACHE_FILE_NAME)
+        temporary.replace(folder / name)
     except BaseException:
         with contextlib.suppress(OSError):
             temporary.unlink()
         raise
+
+
+# --- The validated options of mkdocs.yml ---------------------------------------------------
+
+SETTINGS_FILE_NAME = "options.json"
+OPTIONS_FORMAT_VERSION = 1
+UNCACHED_CONFIG_MARKERS = (b"INHERIT", b"!ENV")
+"""A ``mkdocs.yml`` that reads another file or the environment is validated on every run:
+its bytes alone do not decide the options."""
+_OPTIONS_LIBRARIES = ("mkdocs", "yaml", "yaml._yaml")
+"""The modules that read and validate ``mkdocs.yml``."""
+
+
+class _Unencodable(ValueError):
+    """An option value that the options cache cannot store exactly (a date, a set...)."""
+
+
+def check_settings(config_file: Path) -> Settings:
+    """The settings of ``pmkb check``: the options of an unchanged ``mkdocs.yml`` are reused.
+
+    Validating the options takes MkDocs' configuration machinery, whose import is about a
+    third of a check after one file changed. The values that MkDocs' validation gave are kept
+    in ``.pmkb-cache/options.json``, keyed by the bytes and path of ``mkdocs.yml``, this
+    package's source and the versions of MkDocs and PyYAML, so the options still come from
+    the same validation; turning them into settings (``options.py``) runs every time. A
+    ``mkdocs.yml`` with ``INHERIT`` or ``!ENV`` is always validated afresh.
+
+    Raises:
+        ConfigurationError: when the file or the options are invalid.
+    """
+    from postmortem_kb.options import settings_from_options
+
+    try:
+        content: bytes | None = config_file.read_bytes()
+    except OSError:
+        content = None
+    if content is None or any(marker in content for marker in UNCACHED_CONFIG_MARKERS):
+        from postmortem_kb.config import load_settings
+
+        return load_settings(config_file)
+    folder = config_file.parent.resolve() / CACHE_DIR_NAME
+    key = _options_key(config_file, content)
+    options = _read_options(folder / SETTINGS_FILE_NAME, key)
+    if options is None:
+        from postmortem_kb.config import validated_options
+
+        options = validated_options(config_file, content)
+        with contextlib.suppress(OSError, _Unencodable):
+            payload = json.dumps(
+                {"format": OPTIONS_FORMAT_VERSION, "key": key, "options": _encode_value(options)}
+            )
+            _write_atomically(folder, SETTINGS_FILE_NAME, payload.encode("ascii"))
+    return settings_from_options(options, config_file)
+
+
+def _options_key(config_file: Path, content: bytes) -> str:
+    digest = hashlib.sha256()
+    for part in (
+        f"options format {OPTIONS_FORMAT_VERSION}",
+        f"python {sys.version}",
+        *(f"library {name} {_installation(name)}" for name in _OPTIONS_LIBRARIES),
+        f"source {_source_fingerprint()}",
+        f"file {config_file.resolve()}",
+    ):
+        digest.update(part.encode("utf-8", "backslashreplace") + b"\n")
+    digest.update(content)
+    return digest.hexdigest()
+
+
+def _read_options(path: Path, key: str) -> dict[str, Any] | None:
+    """The options stored under ``key``, or None (missing, corrupt or another key)."""
+    try:
+        stored = json.loads(path.read_bytes())
+        if (
+            type(stored) is not dict
+            or stored.get("format") != OPTIONS_FORMAT_VERSION
+            or stored.get("key") != key
+        ):
+            return None
+        options = _decode_value(stored["options"])
+        if type(options) is not dict or not _only(options, _STR):
+            return None
+        return options
+    except (OSError, ValueError, TypeError, KeyError, RecursionError):
+        return None
+
+
+def _encode_value(value: Any) -> Any:
+    """A YAML value as JSON that keeps its exact types (JSON alone turns keys into text)."""
+    if value is None or type(value) in (bool, int, float, str):
+        return value
+    if type(value) is list:
+        return ["list", [_encode_value(item) for item in value]]
+    if type(value) is dict:
+        return ["dict", [[_encode_value(k), _encode_value(v)] for k, v in value.items()]]
+    raise _Unencodable(type(value).__name__)
+
+
+def _decode_value(value: Any) -> Any:
+    if value is None or type(value) in (bool, int, float, str):
+        return value
+    if type(value) is list and len(value) == 2 and type(value[1]) is list:
+        kind, items = value
+        if kind == "list":
+            return [_decode_value(item) for item in items]
+        if kind == "dict" and all(type(item) is list and len(item) == 2 for item in items):
+            return {_decode_value(k): _decode_value(v) for k, v in items}
+    raise ValueError("malformed option value")

@@ -7,6 +7,7 @@ Exit codes: 0 success; 1 the knowledge base has errors (or warnings under ``chec
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import shutil
 import sys
@@ -18,15 +19,7 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 
-from postmortem_kb.authoring import (
-    NewPostmortem,
-    file_slug,
-    next_id,
-    render_new,
-    uses_quick_form,
-)
-from postmortem_kb.cache import ResultCache, open_cache
-from postmortem_kb.config import load_settings
+from postmortem_kb.cache import ResultCache, check_settings, open_cache
 from postmortem_kb.knowledge_base import (
     KnowledgeBase,
     discover,
@@ -76,7 +69,9 @@ def configuration_errors_are_usage_errors(command: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def _settings(config_file: str) -> Settings:
+def _settings(config_file: str, *, reuse_options: bool = False) -> Settings:
+    """The settings of ``config_file``; ``reuse_options``: from the check's cache if it can
+    vouch for them (see ``check_settings``)."""
     context = click.get_current_context()
     path = Path(config_file)
     source = context.get_parameter_source("config_file")
@@ -84,6 +79,10 @@ def _settings(config_file: str) -> Settings:
         raise click.BadParameter(
             f"{config_file!r} is not a file", param_hint="'-f' / '--config-file'"
         )
+    if reuse_options:
+        return check_settings(path)
+    from postmortem_kb.config import load_settings  # MkDocs' configuration machinery
+
     return load_settings(path)
 
 
@@ -161,6 +160,14 @@ def report_scope(paths: Sequence[Path], settings: Settings) -> Callable[[str], b
     is_flag=True,
     help=f"text: list every notice; past {MAX_NOTICES_LISTED} they are only counted by rule.",
 )
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    envvar="PMKB_JOBS",
+    help="How many processes check files that are not in the cache (only when there are "
+    "hundreds); default: the number of available cores. Also PMKB_JOBS.",
+)
 @config_option
 @no_cache_option
 @configuration_errors_are_usage_errors
@@ -169,6 +176,7 @@ def check(
     output_format: str,
     strict: bool,
     all_notices: bool,
+    jobs: int | None,
     config_file: str,
     no_cache: bool,
 ) -> None:
@@ -179,16 +187,35 @@ def check(
     a usage or configuration error.
     """
     try:
-        settings = _settings(config_file)
-        knowledge_base = load_knowledge_base(settings, cache=_check_cache(settings, no_cache))
+        settings = _settings(config_file, reuse_options=not no_cache)
+        # A text report lists notices only when they are few: until that is known, the
+        # recurrence notices are counted, not written.
+        knowledge_base = load_knowledge_base(
+            settings,
+            cache=_check_cache(settings, no_cache),
+            defer_notices=output_format == "text" and not all_notices,
+            jobs=jobs or available_cores(),
+        )
         wanted = report_scope(paths, settings)
     except ConfigurationError as error:
         _fail_configuration(str(error), output_format)
     problems = tuple(problem for problem in knowledge_base.problems if wanted(problem.file))
+    unlisted: tuple[tuple[str, str, int], ...] = ()
+    deferred = knowledge_base.deferred_notices
+    if deferred is not None:
+        counts = {file: count for file, count in deferred.counts().items() if wanted(file)}
+        listed = sum(1 for problem in problems if problem.level == "notice")
+        if listed + sum(counts.values()) > MAX_NOTICES_LISTED:
+            unlisted = tuple((file, "PM501", count) for file, count in sorted(counts.items()))
+        else:
+            problems = tuple(sorted((*problems, *deferred.problems(wanted)), key=Problem.sort_key))
     # Files that are not postmortems (an image, a .markdown file) count once they are reported.
     files = {file for file in knowledge_base.files if wanted(file)}
     files.update(problem.file for problem in problems)
-    result = CheckResult(files=tuple(sorted(files)), problems=problems, strict=strict)
+    files.update(file for file, _code, _count in unlisted)
+    result = CheckResult(
+        files=tuple(sorted(files)), problems=problems, strict=strict, unlisted_notices=unlisted
+    )
     reporter: Reporter
     if output_format == "github":
         reporter = GithubReporter(root=settings.root)
@@ -198,6 +225,14 @@ def check(
         reporter = REPORTERS[output_format]()
     reporter.report(result)
     sys.exit(result.exit_code)
+
+
+def available_cores() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on every system
+        return os.cpu_count() or 1
 
 
 def _fail_configuration(message: str, output_format: str) -> NoReturn:
@@ -371,6 +406,15 @@ def new(
     It gets the next free id, status draft, and the full form (the two worst severities) or
     the quick form (the others, or --quick). It never overwrites a file.
     """
+    # Imported here: the templates' machinery (Jinja) is not worth a check's start-up time.
+    from postmortem_kb.authoring import (
+        NewPostmortem,
+        file_slug,
+        next_id,
+        render_new,
+        uses_quick_form,
+    )
+
     settings = _settings(config_file)
     level = _severity(severity, settings.severities)
     day = _incident_date(incident_date)

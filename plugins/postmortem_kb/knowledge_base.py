@@ -27,7 +27,7 @@ from postmortem_kb.cache import (
     settled_signature,
     signature,
 )
-from postmortem_kb.lint import RecurrenceFacts, lint_postmortem, recurrence_notices
+from postmortem_kb.lint import RecurrenceFacts, RecurrenceNotices, lint_postmortem
 from postmortem_kb.loader import SharedValues, load_text, read_bytes, shorten
 from postmortem_kb.model import (
     ActionItem,
@@ -64,7 +64,7 @@ class KnowledgeBase:
     a check answered from the cache never parses the files it did not need to.
     """
 
-    __slots__ = ("_build", "_postmortems", "files", "problems")
+    __slots__ = ("_build", "_postmortems", "deferred_notices", "files", "problems")
 
     def __init__(
         self,
@@ -81,6 +81,9 @@ class KnowledgeBase:
             self._postmortems = tuple(postmortems)
         self.problems: tuple[Problem, ...] = tuple(problems)
         self.files: tuple[str, ...] = tuple(files)
+        self.deferred_notices: RecurrenceNotices | None = None
+        """The recurrence notices, when loading was asked to defer them (they are then not
+        in ``problems``)."""
 
     @property
     def postmortems(self) -> tuple[Postmortem, ...]:
@@ -277,6 +280,8 @@ def load_knowledge_base(
     validator: SchemaValidator | None = None,
     today: dt.date | None = None,
     cache: ResultCache | None = None,
+    defer_notices: bool = False,
+    jobs: int = 1,
 ) -> KnowledgeBase:
     """Load, validate, build and lint every postmortem of a knowledge base.
 
@@ -291,6 +296,11 @@ def load_knowledge_base(
         cache: per-file results from earlier runs (see ``cache.py``): a file whose bytes have
             not changed is not parsed, validated or linted again. The rules across files
             always run again, over what the cache kept of each file.
+        defer_notices: leave the recurrence notices (PM501) out of ``problems`` and put them
+            in ``deferred_notices``, to count or write on demand; only while PM501 keeps its
+            level, notice (a notice never fails a check).
+        jobs: how many processes may check files (see ``check_files``); documents are not
+            kept when more than one does, so the plugin, which needs them, uses one.
 
     Raises:
         ConfigurationError: when the folder, the schema or ``SOURCE_DATE_EPOCH`` cannot be used.
@@ -300,7 +310,7 @@ def load_knowledge_base(
     with _gc_paused():
         if validator is None and (cache is None or not cache.loaded_from_disk):
             validator = SchemaValidator(load_schema(settings.schema_path, settings.severities))
-        return _load(settings, validator, today, cache)
+        return _load(settings, validator, today, cache, defer_notices, jobs)
 
 
 def _load(
@@ -308,6 +318,8 @@ def _load(
     validator: SchemaValidator | None,
     today: dt.date,
     cache: ResultCache | None,
+    defer_notices: bool = False,
+    jobs: int = 1,
 ) -> KnowledgeBase:
     paths, problems = discover_files(settings)
     if cache is not None:
@@ -320,6 +332,10 @@ def _load(
     valid: list[FileView] = []
     results: dict[str, tuple[Path, FileResult]] = {}
     day = today.isoformat()
+    # First each file's result from the cache, or its bytes to check; then the files to
+    # check (on several cores when there are many); then, in the files' order, their results.
+    entries: list[tuple[Path, str, FileResult | Problem | None]] = []
+    pending: list[tuple[int, bytes, str, Path, str]] = []
     for path, shown in paths:
         result = None
         if cache is not None:
@@ -330,32 +346,44 @@ def _load(
             read_at = time.time_ns()
             raw = read_bytes(path, shown, settings.max_file_bytes)
             if isinstance(raw, Problem):
-                problems.append(raw)
+                entries.append((path, shown, raw))
                 continue
             digest = hashlib.sha256(raw).hexdigest()
             result = cache.get(shown, digest, day) if cache is not None else None
             if result is None:
-                if validator is None:
-                    # The cache came from disk under a key that holds the schema's hash, and
-                    # is written only after the schema passed its metaschema check.
-                    validator = SchemaValidator(
-                        load_schema(settings.schema_path, settings.severities, check=False)
-                    )
-                result = check_file(raw, shown, path, validator, settings, today, shared, digest)
-                if cache is not None:
-                    # On disk, a result keeps no document: pmkb check needs none, and ten
-                    # thousand parsed documents would hold hundreds of megabytes.
-                    kept = (
-                        result
-                        if keep_documents
-                        else result._replace(document=None, postmortem=None)
-                    )
-                    cache.put(shown, kept)
+                pending.append((len(entries), raw, shown, path, digest))
             if cache is not None:
                 info = _lstat(path)
                 cache.record_signature(
                     shown, None if info is None else settled_signature(info, read_at)
                 )
+        entries.append((path, shown, result))
+    if pending:
+        if validator is None:
+            # The cache came from disk under a key that holds the schema's hash, and is
+            # written only after the schema passed its metaschema check.
+            validator = SchemaValidator(
+                load_schema(settings.schema_path, settings.severities, check=False)
+            )
+        checked = check_files(
+            [(raw, shown, path, digest) for _index, raw, shown, path, digest in pending],
+            validator,
+            settings,
+            today,
+            shared,
+            jobs=1 if keep_documents else jobs,
+            keep_documents=keep_documents,
+        )
+        for (index, _raw, shown, path, _digest), result in zip(pending, checked, strict=True):
+            entries[index] = (path, shown, result)
+            if cache is not None:
+                cache.put(shown, result)
+    for path, shown, found in entries:
+        if isinstance(found, Problem):
+            problems.append(found)
+            continue
+        assert found is not None
+        result = found
         problems.extend(result.problems)
         view: FileView | None = None
         if keep_documents and result.document is not None:
@@ -384,7 +412,10 @@ def _load(
         assert result.summary is not None and result.summary.recurrence is not None
         facts.append(result.summary.recurrence)
     facts.sort(key=lambda fact: (fact.date, fact.id), reverse=True)
-    problems.extend(recurrence_notices(facts, settings))
+    notices = RecurrenceNotices(facts, settings)
+    defer_notices = defer_notices and settings.rule_levels.get("PM501", "notice") == "notice"
+    if not defer_notices:
+        problems.extend(notices.problems())
     if cache is not None:
         cache.save()
     leveled = apply_rule_levels(problems, settings.rule_levels)
@@ -400,7 +431,7 @@ def _load(
         postmortems.sort(key=lambda pm: (pm.date, pm.id), reverse=True)
         return postmortems
 
-    return KnowledgeBase(
+    knowledge_base = KnowledgeBase(
         postmortems=build if not keep_documents else build(),
         # Duplicates are dropped keeping the first, which keeps the order in which problems
         # were found, mostly sorted already: sorting a set's order took longer than the
@@ -409,6 +440,9 @@ def _load(
         problems=sorted(dict.fromkeys(leveled), key=Problem.sort_key),
         files=[shown for _path, shown in paths],
     )
+    if defer_notices:
+        knowledge_base.deferred_notices = notices
+    return knowledge_base
 
 
 DATED_STATUSES = frozenset({"draft", "in-review"})
@@ -462,6 +496,72 @@ def check_file(
         today.isoformat() if postmortem.status in DATED_STATUSES else None,
         postmortem,
     )
+
+
+PARALLEL_MIN_FILES = 400
+"""Fewer files to check than this are checked in this process: starting workers costs more."""
+
+
+def check_files(
+    files: Sequence[tuple[bytes, str, Path, str]],
+    validator: SchemaValidator,
+    settings: Settings,
+    today: dt.date,
+    shared: SharedValues | None = None,
+    jobs: int = 1,
+    keep_documents: bool = True,
+) -> list[FileResult]:
+    """``check_file`` for each of ``files`` (bytes, shown path, path, digest), in order.
+
+    With ``jobs`` above one and at least ``PARALLEL_MIN_FILES`` files, on a system that can
+    fork, the files are shared out between that many worker processes (each inherits the
+    compiled validator); their results keep no document or postmortem (the cache does not
+    store them; a postmortem is built again on demand). The results are the same either way.
+    Without ``keep_documents``, no result keeps them (a check needs none: ten thousand parsed
+    documents held over 100 MB).
+    """
+    workers = min(jobs, len(files) // (PARALLEL_MIN_FILES // 2) or 1)
+    if workers <= 1 or len(files) < PARALLEL_MIN_FILES or not _can_fork():
+        results = []
+        for raw, shown, path, digest in files:
+            result = check_file(raw, shown, path, validator, settings, today, shared, digest)
+            if not keep_documents:
+                result = result._replace(document=None, postmortem=None)
+            results.append(result)
+        return results
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    global _WORKER_STATE
+    _WORKER_STATE = (validator, settings, today)
+    try:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            chunk = max(1, min(64, len(files) // (workers * 8)))
+            return list(pool.map(_check_in_worker, files, chunksize=chunk))
+    finally:
+        _WORKER_STATE = None
+
+
+_WORKER_STATE: tuple[SchemaValidator, Settings, dt.date] | None = None
+"""What a forked worker of ``check_files`` checks with (set just before the fork)."""
+
+
+def _can_fork() -> bool:
+    import multiprocessing
+
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def _check_in_worker(item: tuple[bytes, str, Path, str]) -> FileResult:
+    assert _WORKER_STATE is not None
+    validator, settings, today = _WORKER_STATE
+    raw, shown, path, digest = item
+    result = check_file(raw, shown, path, validator, settings, today, _WORKER_SHARED, digest)
+    return result._replace(document=None, postmortem=None)
+
+
+_WORKER_SHARED: SharedValues = {}
 
 
 def _lstat(path: Path) -> os.stat_result | None:

@@ -8,10 +8,11 @@ the configured ones are applied afterwards, in one place.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import functools
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from postmortem_kb.analysis import canonical_category
@@ -85,6 +86,10 @@ class BlamePattern:
     keywords: tuple[str, ...]
     rewrite: str
     anchor: re.Pattern[str] | None = None
+    ascii_words: tuple[str, ...] = ()
+    """Lowercase words one of which every match contains as well: an ASCII text whose
+    lowercase has none is skipped (exact for ASCII, where ignoring case is lowercasing; a
+    text with other characters always runs the pattern)."""
 
 
 BLAME_PATTERNS: tuple[BlamePattern, ...] = (
@@ -93,6 +98,7 @@ BLAME_PATTERNS: tuple[BlamePattern, ...] = (
         ("error",),
         "describe the action, then what let it cause harm, e.g. "
         "'the deploy tool accepted a config that no check had validated'",
+        ascii_words=("human", "operator", "engineer", "developer", "pilot"),
     ),
     BlamePattern(
         re.compile(r"\bshould(?:'ve|\s+have|\s+not\s+have|n't\s+have)\b", re.IGNORECASE),
@@ -180,11 +186,21 @@ _NOUN_ENDINGS = ("ing", "tion", "sion", "ment", "ness", "ity", "ance", "ence", "
 
 def blame_findings(text: str) -> Iterator[tuple[str, str]]:
     """The blaming phrases in a text, each with its suggested rewrite."""
-    hits = set(_BLAME_KEYWORDS.findall(text.lower()))
+    lowered = text.lower()
+    # A search for each keyword is quicker than one pattern of them all, and finds a keyword
+    # wherever one is (a match's keyword always starts a word, so nothing it finds is new).
+    hits = {keyword for keyword in _KEYWORDS if keyword in lowered}
     if not hits:
         return
+    is_ascii = text.isascii()
     for blame in BLAME_PATTERNS:
         if hits.isdisjoint(blame.keywords):
+            continue
+        if (
+            is_ascii
+            and blame.ascii_words
+            and not any(word in lowered for word in blame.ascii_words)
+        ):
             continue
         if blame.anchor is not None and blame.anchor.search(text) is None:
             continue
@@ -374,14 +390,19 @@ def keyword_lines(texts: list[str]) -> list[int]:
     asking each line (most have none).
     """
     lowered = "\n".join(texts).lower()
+    # Where each line ends in the lowered text (lowering can change a text's length, never
+    # its line breaks), so that a keyword's line is a binary search away.
+    ends = [match.start() for match in _NEWLINE.finditer(lowered)]
     found: set[int] = set()
     for keyword in _KEYWORDS:
         position = lowered.find(keyword)
         while position >= 0:
-            # Lowering can change a text's length, never its line breaks.
-            found.add(lowered.count("\n", 0, position))
+            found.add(bisect.bisect_left(ends, position))
             position = lowered.find(keyword, position + 1)
     return sorted(found)
+
+
+_NEWLINE = re.compile("\n")
 
 
 def _blame_message(phrase: str, rewrite: str) -> str:
@@ -705,45 +726,41 @@ def recurrence_notices(
     in the number of postmortems: a category's members all name its few newest postmortems
     (or the next one, for those among them), so what they name is made once per category.
     """
-    facts = [
-        pm if isinstance(pm, RecurrenceFacts) else RecurrenceFacts.of(pm) for pm in postmortems
-    ]
-    taxonomy = settings.taxonomy
-    canonical: dict[str, str] = {}
-    for pm in facts:
-        for written in pm.categories:
-            if written not in canonical:
-                canonical[written] = canonical_category(written, taxonomy)
-    by_category: dict[str, list[RecurrenceFacts]] = {}
-    for pm in facts:
-        for category in dict.fromkeys(canonical[written] for written in pm.categories):
-            by_category.setdefault(category, []).append(pm)
-    minimum = max(settings.recurring_threshold, 2)
-    recurring: dict[str, _Recurrence] = {
-        category: _Recurrence(category, members)
-        for category, members in by_category.items()
-        if len(members) >= minimum
-    }
-    notices: list[Problem] = []
-    if not recurring:
-        return notices
-    level = default_level("PM501")
-    # How each written category starts its message ("'db' (as 'database') recurs: ...").
-    openings = {
-        written: f"{shorten(written)}"
-        f"{'' if category == written else f' (as {shorten(category)})'} recurs: it is also "
-        "a root cause of "
-        for written, category in canonical.items()
-        if category in recurring
-    }
-    for pm in facts:
-        seen: set[str] = set()
-        for index, written in enumerate(pm.categories):
-            category = canonical[written]
-            recurrence = recurring.get(category)
-            if recurrence is None or category in seen:
+    return RecurrenceNotices(postmortems, settings).problems()
+
+
+class RecurrenceNotices:
+    """The recurrence notices (PM501) of a knowledge base: counted at once, written on demand.
+
+    ``pmkb check`` counts the notices of ten thousand postmortems but, past a hundred, lists
+    none of them: writing each one's message was a tenth of a check after one file changed.
+    """
+
+    def __init__(
+        self, postmortems: Sequence[Postmortem] | Sequence[RecurrenceFacts], settings: Settings
+    ) -> None:
+        """The notices of ``postmortems`` (newest first) under ``settings``."""
+        self.facts = [
+            pm if isinstance(pm, RecurrenceFacts) else RecurrenceFacts.of(pm) for pm in postmortems
+        ]
+        self.settings = settings
+        self._sites: list[tuple[RecurrenceFacts, int, str, _Recurrence]] | None = None
+        self._openings: dict[str, str] = {}
+
+    def counts(self) -> dict[str, int]:
+        """How many notices each file has (files with none are left out)."""
+        found: dict[str, int] = {}
+        for pm, _index, _written, _recurrence in self._notice_sites():
+            found[pm.file] = found.get(pm.file, 0) + 1
+        return found
+
+    def problems(self, wanted: Callable[[str], bool] | None = None) -> list[Problem]:
+        """The notices, of the files ``wanted`` accepts (all by default), in order."""
+        level = default_level("PM501")
+        notices: list[Problem] = []
+        for pm, index, written, recurrence in self._notice_sites():
+            if wanted is not None and not wanted(pm.file):
                 continue
-            seen.add(category)
             others, named = recurrence.named_for(pm)
             missing = [
                 other.id
@@ -766,12 +783,59 @@ def recurrence_notices(
                     pm.file,
                     pm.category_lines[index],
                     field,
-                    f"{openings[written]}{named}. {advice}",
+                    f"{self._openings[written]}{named}. {advice}",
                     "PM501",
                     level,
                 )
             )
-    return notices
+        return notices
+
+    def _notice_sites(self) -> list[tuple[RecurrenceFacts, int, str, _Recurrence]]:
+        """Each notice as (postmortem, index of its root cause, category as written, group)."""
+        if self._sites is None:
+            self._sites = self._find_sites()
+        return self._sites
+
+    def _find_sites(self) -> list[tuple[RecurrenceFacts, int, str, _Recurrence]]:
+        facts = self.facts
+        settings = self.settings
+        taxonomy = settings.taxonomy
+        canonical: dict[str, str] = {}
+        for pm in facts:
+            for written in pm.categories:
+                if written not in canonical:
+                    canonical[written] = canonical_category(written, taxonomy)
+        by_category: dict[str, list[RecurrenceFacts]] = {}
+        for pm in facts:
+            for category in dict.fromkeys(canonical[written] for written in pm.categories):
+                by_category.setdefault(category, []).append(pm)
+        minimum = max(settings.recurring_threshold, 2)
+        recurring: dict[str, _Recurrence] = {
+            category: _Recurrence(category, members)
+            for category, members in by_category.items()
+            if len(members) >= minimum
+        }
+        sites: list[tuple[RecurrenceFacts, int, str, _Recurrence]] = []
+        if not recurring:
+            return sites
+        # How each written category starts its message ("'db' (as 'database') recurs: ...").
+        self._openings = {
+            written: f"{shorten(written)}"
+            f"{'' if category == written else f' (as {shorten(category)})'} recurs: it is also "
+            "a root cause of "
+            for written, category in canonical.items()
+            if category in recurring
+        }
+        for pm in facts:
+            seen: set[str] = set()
+            for index, written in enumerate(pm.categories):
+                category = canonical[written]
+                recurrence = recurring.get(category)
+                if recurrence is None or category in seen:
+                    continue
+                seen.add(category)
+                sites.append((pm, index, written, recurrence))
+        return sites
 
 
 _CATEGORY_FIELDS = tuple(f"root_causes[{index}].category" for index in range(16))

@@ -311,9 +311,19 @@ _TOO_DEEP = (
 )
 
 
+_RESOLVED: dict[str, Any] = {}
+"""The values of short plain scalars resolved so far: keys, dates and statuses repeat in every
+postmortem, and resolving is a pure function of the text."""
+MAX_RESOLVED = 65_536
+RESOLVED_CHARS = 40
+
+
 def _resolve(text: str, line: int) -> Any:
+    found = _RESOLVED.get(text, _NOTHING)
+    if found is not _NOTHING:
+        return found
     try:
-        return resolve_plain_scalar(text)
+        value = resolve_plain_scalar(text)
     except NumberTooLargeError:
         raise FrontMatterError(
             line,
@@ -321,6 +331,9 @@ def _resolve(text: str, line: int) -> Any:
             f"({len(text):,} characters): quote it if it is text",
             "PM004",
         ) from None
+    if len(text) <= RESOLVED_CHARS and len(_RESOLVED) < MAX_RESOLVED:
+        _RESOLVED[text] = value
+    return value
 
 
 def _check_length(container: _Container, line: int) -> None:

@@ -28,6 +28,9 @@ MAX_SUMMARY_ROWS = 1000
 """GitHub caps a step summary at 1 MiB; past this many rows the summary counts the rest."""
 MAX_NOTICES_LISTED = 100
 """Past this many notices, the text output counts them by rule instead of listing them."""
+MAX_NOTICE_ANNOTATIONS = 10
+"""The github output annotates at most this many notices (GitHub shows 10 of a kind per
+step); errors and warnings are always all annotated, and the step summary counts the rest."""
 
 Echo = Callable[[str], None]
 
@@ -40,15 +43,21 @@ class CheckResult:
         files: the postmortem files reported on (all, or those under the given paths).
         problems: their problems, sorted by file, line and code.
         strict: whether warnings fail the check.
+        unlisted_notices: notices counted but not written (a text report that would not list
+            them): (file, rule code, how many) each; they count as problems of their files.
     """
 
     files: tuple[str, ...]
     problems: tuple[Problem, ...]
     strict: bool = False
+    unlisted_notices: tuple[tuple[str, str, int], ...] = ()
 
     def count(self, level: str) -> int:
         """How many problems have a level."""
-        return sum(1 for problem in self.problems if problem.level == level)
+        found = sum(1 for problem in self.problems if problem.level == level)
+        if level == "notice":
+            found += sum(count for _file, _code, count in self.unlisted_notices)
+        return found
 
     @property
     def failed(self) -> bool:
@@ -63,11 +72,13 @@ class CheckResult:
     @property
     def files_with_problems(self) -> int:
         """How many files have at least one problem."""
-        return len({problem.file for problem in self.problems})
+        files = {problem.file for problem in self.problems}
+        files.update(file for file, _code, _count in self.unlisted_notices)
+        return len(files)
 
     def tally(self) -> str:
         """``2 errors, 1 warning and 0 notices in 2 of 15 files checked``."""
-        if not self.problems:
+        if not self.problems and not self.unlisted_notices:
             return f"{_plural(len(self.files), 'file')} checked: no problems"
         counts = [
             _plural(self.count("error"), "error"),
@@ -148,6 +159,8 @@ class TextReporter(Reporter):
 def _notices_not_listed(result: CheckResult) -> str:
     """``12,755 notices not listed (PM501 recurrence: 12,755): ...``."""
     by_code = Counter(problem.code for problem in result.problems if problem.level == "notice")
+    for _file, code, count in result.unlisted_notices:
+        by_code[code] += count
     rules = ", ".join(
         f"{code} {RULES_BY_CODE[code].name if code in RULES_BY_CODE else 'notice'}: {count:,}"
         for code, count in sorted(by_code.items())
@@ -232,15 +245,31 @@ class GithubReporter(Reporter):
         self.warn = warn or (lambda text: click.echo(text, err=True))
 
     def report(self, result: CheckResult) -> None:
-        """Write the annotations and the tally, then append the step summary."""
+        """Write the annotations and the tally, then append the step summary.
+
+        Every error and warning is annotated; notices only up to ``MAX_NOTICE_ANNOTATIONS``
+        (GitHub would show no more, and a large knowledge base has thousands of recurrence
+        notices): a line after the annotations and the step summary count the others.
+        """
+        lines = []
+        notices = 0
         for problem in result.problems:
-            self.echo(annotation(problem, self.workspace_path(problem.file)))
-        self.echo(result.tally())
+            if problem.level == "notice":
+                notices += 1
+                if notices > MAX_NOTICE_ANNOTATIONS:
+                    continue
+            lines.append(annotation(problem, self.workspace_path(problem.file)))
+        unannotated = max(notices - MAX_NOTICE_ANNOTATIONS, 0)
+        if unannotated:
+            lines.append(_unannotated_line(unannotated))
+        lines.append(result.tally())
+        # One write: ten thousand echo calls cost more than the check.
+        self.echo("\n".join(lines))
         summary = self.environ.get("GITHUB_STEP_SUMMARY", "")
         if summary:
             try:
                 with Path(summary).open("a", encoding="utf-8") as handle:
-                    handle.write(step_summary(result))
+                    handle.write(step_summary(result, unannotated))
             except OSError as error:
                 self.warn(f"pmkb: cannot write the step summary to {summary}: {error.strerror}")
 
@@ -269,8 +298,21 @@ def markdown_cell(value: object) -> str:
     return _MARKDOWN_SPECIAL.sub(lambda match: f"&#{ord(match.group())};", text)
 
 
+def _unannotated_line(count: int) -> str:
+    return (
+        f"{_plural(count, 'more notice')} not annotated (GitHub shows {MAX_NOTICE_ANNOTATIONS} "
+        "per step): see the step summary, or run 'pmkb check --notices'"
+    )
+
+
+def _summary_order(result: CheckResult) -> list[Problem]:
+    """The problems errors first, then warnings, then notices (each sorted as found), so that
+    the table's row limit leaves out notices before anything that can fail a check."""
+    return sorted(result.problems, key=lambda problem: LEVEL_ORDER[problem.level])
+
+
 def _summary_rows(result: CheckResult) -> Iterator[str]:
-    for problem in result.problems[:MAX_SUMMARY_ROWS]:
+    for problem in _summary_order(result)[:MAX_SUMMARY_ROWS]:
         cells = (
             problem.level,
             problem.code,
@@ -281,9 +323,20 @@ def _summary_rows(result: CheckResult) -> Iterator[str]:
         yield "| " + " | ".join(markdown_cell(cell) for cell in cells) + " |"
 
 
-def step_summary(result: CheckResult) -> str:
-    """The Markdown step summary: the tally and a table of every problem."""
+def step_summary(result: CheckResult, unannotated: int = 0) -> str:
+    """The Markdown step summary: the tally and a table of every problem.
+
+    Args:
+        result: what the check found.
+        unannotated: how many notices the annotations left out (said in the summary).
+    """
     lines = ["## pmkb check", "", markdown_cell(result.tally()) + ".", ""]
+    if unannotated:
+        lines.append(
+            f"{_plural(unannotated, 'notice')} not shown as annotations (GitHub shows "
+            f"{MAX_NOTICE_ANNOTATIONS} per step): see the table below."
+        )
+        lines.append("")
     if result.problems:
         lines.append("| Level | Rule | File | Line | Message |")
         lines.append("| --- | --- | --- | ---: | --- |")

@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import click
 import pytest
 from click.testing import CliRunner, Result
 
@@ -602,3 +603,45 @@ def test_check_reports_values_outside_the_vocabularies(tmp_path: Path) -> None:
         "     10  warning  PM209  services[1]: 'check-out' is not in the services vocabulary; "
         "did you mean 'checkout'?"
     ) in result.output
+
+
+def _reference_text(root: Path, wanted: Any = None, **reporter: bool) -> str:
+    """The text report with every notice written first (no deferral), for comparison."""
+    from postmortem_kb.config import load_settings
+    from postmortem_kb.knowledge_base import load_knowledge_base
+    from postmortem_kb.reporting import CheckResult, TextReporter
+
+    knowledge_base = load_knowledge_base(load_settings(root / "mkdocs.yml"))
+    assert knowledge_base.deferred_notices is None
+    problems = tuple(p for p in knowledge_base.problems if wanted is None or wanted(p.file))
+    files = {f for f in knowledge_base.files if wanted is None or wanted(f)}
+    files.update(p.file for p in problems)
+    out: list[str] = []
+    TextReporter(out.append, **reporter).report(CheckResult(tuple(sorted(files)), problems))
+    return click.unstyle("\n".join(out)) + "\n"
+
+
+@pytest.mark.parametrize("count", [3, 70])
+def test_deferred_recurrence_notices_give_the_same_text_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, count: int
+) -> None:
+    # 3 postmortems: 6 notices, listed; 70: 140 notices, past the limit, counted by rule.
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1710000000")
+    causes = [
+        {"category": "deploy-process", "description": "No canary stage."},
+        {"category": "capacity", "description": "The pool was too small."},
+    ]
+    root = write_kb(
+        tmp_path,
+        {f"p{n:03}.md": postmortem_text(id=f"PM-{n:03}", root_causes=causes) for n in range(count)},
+    )
+    for options in ([], ["--notices"], ["--no-cache"]):
+        result = run(root, "check", *options)
+        assert "PM501" in result.output
+        assert result.output == _reference_text(
+            root, all_notices=bool(options[:1] == ["--notices"])
+        )
+    one = "postmortems/p001.md"
+    result = CliRunner().invoke(main, ["check", str(root / one), "-f", str(root / "mkdocs.yml")])
+    assert result.output == _reference_text(root, lambda file: file == one)
+    assert result.output.count("PM501") == 2

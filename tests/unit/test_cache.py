@@ -349,3 +349,74 @@ def test_an_entry_of_the_wrong_shape_is_refused(tmp_path: Path, mutate: Any) -> 
     mutate(item)
     with pytest.raises((ValueError, TypeError)):
         cache_module._decode(item)
+
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "bad"
+
+
+def varied_kb(tmp_path: Path) -> Path:
+    """A knowledge base of valid, invalid, unreadable and lint-worthy files."""
+    kb = generate_knowledge_base(tmp_path / "kb", 24, seed=3)
+    folder = kb.root / "postmortems"
+    for fixture in sorted(FIXTURES.iterdir()):
+        if fixture.name != "expected.yaml" and fixture.is_file():
+            shutil.copyfile(fixture, folder / fixture.name)
+    for path in folder.iterdir():
+        os.utime(path, (OLD, OLD))
+    return kb.root
+
+
+def test_checking_on_several_processes_gives_the_same_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from postmortem_kb import knowledge_base as knowledge_base_module
+
+    root = varied_kb(tmp_path)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1740312000")
+    monkeypatch.setattr(knowledge_base_module, "PARALLEL_MIN_FILES", 4)
+    config = str(root / "mkdocs.yml")
+
+    def report(*options: str) -> tuple[int, str]:
+        result = CliRunner().invoke(main, ["check", "-f", config, "--format", "json", *options])
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+        return result.exit_code, result.output
+
+    one = report("--no-cache", "-j", "1")
+    assert json.loads(one[1])["counts"]["error"] > 10
+    assert report("--no-cache", "-j", "2") == one
+    monkeypatch.setenv("PMKB_JOBS", "3")
+    assert report() == one  # cold cache, three processes
+    assert report() == one  # from the cache they wrote
+    text = CliRunner().invoke(main, ["check", "-f", config, "--no-cache", "-j", "1"]).output
+    assert CliRunner().invoke(main, ["check", "-f", config, "--no-cache"]).output == text
+
+
+def test_check_files_shares_files_out_between_processes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from postmortem_kb import knowledge_base as knowledge_base_module
+    from postmortem_kb.knowledge_base import check_files
+    from postmortem_kb.validation import SchemaValidator, load_schema
+
+    root = varied_kb(tmp_path)
+    settings = load_settings(root / "mkdocs.yml")
+    validator = SchemaValidator(load_schema(settings.schema_path, settings.severities))
+    files = [
+        (path.read_bytes(), f"postmortems/{path.name}", path, "0" * 64)
+        for path in sorted((root / "postmortems").iterdir())
+        if path.is_file() and not path.is_symlink()
+    ]
+    today = dt.date(2025, 2, 23)
+    alone = check_files(files, validator, settings, today, jobs=4)
+    assert len(files) < knowledge_base_module.PARALLEL_MIN_FILES
+    assert any(result.document is not None for result in alone)  # checked here
+    monkeypatch.setattr(knowledge_base_module, "PARALLEL_MIN_FILES", 4)
+    shared_out = check_files(files, validator, settings, today, jobs=4)
+    # Results that came back from workers keep no document: they were made elsewhere.
+    assert all(result.document is None and result.postmortem is None for result in shared_out)
+    assert [result._replace(document=None, postmortem=None, summary=None) for result in alone] == [
+        result._replace(summary=None) for result in shared_out
+    ]
+    assert [None if r.summary is None else r.summary.encoded() for r in alone] == [
+        None if r.summary is None else r.summary.encoded() for r in shared_out
+    ]

@@ -67,6 +67,11 @@ WORDS = st.sampled_from(
         "human",
         "error",
         "operator-error",
+        "Pilot",
+        "DEVELOPER",
+        "ENGİNEER",  # not ASCII: the pattern must still run
+        "pılot",  # DOTLESS I: 'i' when matching case-insensitively
+        "errors",
         "who",
         "broke",
         "careless",

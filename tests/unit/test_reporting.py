@@ -8,6 +8,7 @@ import click
 
 from postmortem_kb.model import Problem
 from postmortem_kb.reporting import (
+    MAX_NOTICE_ANNOTATIONS,
     MAX_NOTICES_LISTED,
     MAX_SUMMARY_ROWS,
     CheckResult,
@@ -56,6 +57,53 @@ def test_the_step_summary_counts_what_it_leaves_out() -> None:
     text = step_summary(CheckResult(("a.md",), problems))
     assert text.count("| warning | PM301 |") == MAX_SUMMARY_ROWS
     assert "… and 5 more: run `pmkb check` locally to see them all." in text
+
+
+def test_github_annotates_every_error_and_warning_but_only_a_few_notices(
+    tmp_path: Path,
+) -> None:
+    notices = tuple(Problem(f"n{n:03}.md", 4, None, "recurs", "PM501", "notice") for n in range(25))
+    error = Problem("z.md", 1, None, "bad", "PM101", "error")
+    warnings = tuple(Problem(f"w{n:02}.md", 2, None, "w", "PM301", "warning") for n in range(15))
+    problems = tuple(sorted((*notices, error, *warnings), key=Problem.sort_key))
+    summary = tmp_path / "summary.md"
+    out: list[str] = []
+    GithubReporter(out.append, environ={"GITHUB_STEP_SUMMARY": str(summary)}).report(
+        CheckResult(tuple(sorted({p.file for p in problems})), problems)
+    )
+    lines = "\n".join(out).splitlines()
+    assert sum(line.startswith("::error ") for line in lines) == 1
+    assert sum(line.startswith("::warning ") for line in lines) == 15
+    annotated = [line for line in lines if line.startswith("::notice ")]
+    assert (
+        annotated
+        == [annotation(notice, notice.file) for notice in notices][:MAX_NOTICE_ANNOTATIONS]
+    )
+    hidden = 25 - MAX_NOTICE_ANNOTATIONS
+    assert lines[-2] == (
+        f"{hidden} more notices not annotated (GitHub shows {MAX_NOTICE_ANNOTATIONS} per step): "
+        "see the step summary, or run 'pmkb check --notices'"
+    )
+    assert lines[-1] == "1 error, 15 warnings and 25 notices in 41 of 41 files checked"
+    text = summary.read_text()
+    assert f"{hidden} notices not shown as annotations" in text
+    # The table lists what can fail a check first, so its row limit drops notices first.
+    rows = [row for row in text.splitlines() if row.startswith("| ") and "PM" in row]
+    assert [row.split(" | ")[0] for row in rows] == ["| error"] + ["| warning"] * 15 + [
+        "| notice"
+    ] * 25
+
+
+def test_github_notices_within_the_limit_are_all_annotated() -> None:
+    notices = tuple(
+        Problem(f"n{n}.md", 4, None, "recurs", "PM501", "notice")
+        for n in range(MAX_NOTICE_ANNOTATIONS)
+    )
+    out: list[str] = []
+    GithubReporter(out.append, environ={}).report(CheckResult(("x.md",), notices))
+    lines = "\n".join(out).splitlines()
+    assert sum(line.startswith("::notice ") for line in lines) == MAX_NOTICE_ANNOTATIONS
+    assert not any("not annotated" in line for line in lines)
 
 
 def test_the_github_reporter_uses_the_workspace_only_for_files_inside_it(tmp_path: Path) -> None:

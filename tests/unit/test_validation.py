@@ -384,3 +384,58 @@ def test_slugs_stay_in_their_folder_and_are_never_empty() -> None:
     assert slugify("Orders DB") == "orders-db"
     assert slugify("日本") == "日本"
     assert slugify("+++").startswith("x-") and slugify("+++") != slugify("---")
+
+
+def _views(count: int, related_of: Any) -> list[Any]:
+    from postmortem_kb.cache import Summary
+
+    return [
+        Summary(
+            f"postmortems/{n:05}.md",
+            {"id": f"PM-{n:05}", "related": related_of(n)},
+            {"": 1, "related": 9},
+        )
+        for n in range(count)
+    ]
+
+
+def test_related_suggestions_stay_bounded_with_many_unknown_ids(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Every one of 3,000 postmortems names an id that no postmortem has: comparing each
+    # with every known id would be 9,000,000 comparisons (minutes of difflib).
+    from postmortem_kb import validation
+
+    compared: list[int] = []
+    real = validation._close_matches
+
+    def counting(word: str, possibilities: Any, n: int, cutoff: float) -> list[str]:
+        compared.append(len(possibilities))
+        return real(word, possibilities, n, cutoff)
+
+    monkeypatch.setattr(validation, "_close_matches", counting)
+    views = _views(3000, lambda n: [f"PM-{n + 3000:05}", f"PM-{n:05}x"])
+    problems = validation.cross_file_problems(views)
+    assert len(problems) == 6000
+    assert sum(compared) < 6000 * 20  # a few candidates each, not 3,000
+    messages = {problem.message for problem in problems}
+    # A typo one edit away from a real id is still suggested...
+    assert "'PM-00007x' is not the id of any postmortem; did you mean 'PM-00007'?" in messages
+    # ...and an id far from all of them gets no guess rather than a poor one.
+    first = next(p for p in problems if p.file == "postmortems/00000.md")
+    assert first.field == "related[0]" and first.line == 9
+    assert first.message.startswith("'PM-03000' is not the id of any postmortem")
+
+
+def test_few_unknown_related_ids_are_compared_with_every_id() -> None:
+    from postmortem_kb.validation import SUGGESTION_BUDGET, IdSuggester
+
+    known = [f"PM-2024-{n:03}" for n in range(100)]
+    suggester = IdSuggester(known, 3)
+    assert 3 * len(known) <= SUGGESTION_BUDGET
+    # Two edits away: only a full comparison finds a match.
+    assert suggester.hint("xPM-2024-007y").startswith("; did you mean 'PM-2024-")
+    assert suggester.compared == 100
+    bounded = IdSuggester(known, SUGGESTION_BUDGET)
+    assert bounded.hint("PM-2024-07").startswith("; did you mean 'PM-2024-")
+    assert bounded.compared < 20
