@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import os
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from importlib import resources
@@ -27,8 +28,10 @@ from postmortem_kb.config import PostmortemsConfig, settings_from_options
 from postmortem_kb.feed import FEED_PATH
 from postmortem_kb.indexes import MarkerIndex, browse_index, tag_anchor
 from postmortem_kb.knowledge_base import KnowledgeBase, load_knowledge_base
+from postmortem_kb.lint import RecurrenceNotices
 from postmortem_kb.model import Problem
 from postmortem_kb.rendering import Renderer, put_back_islands
+from postmortem_kb.reporting import MAX_NOTICES_LISTED
 from postmortem_kb.sanitize import sanitize_html
 from postmortem_kb.settings import ConfigurationError, Settings, build_date
 from postmortem_kb.site import GeneratedPage, generate_site
@@ -128,10 +131,12 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
     def _add_files(self, files: Files, config: MkDocsConfig) -> Files:
         assert self.settings is not None and self.validator is not None and self.today
         try:
-            knowledge_base = load_knowledge_base(self.settings, self.validator, self.today)
+            knowledge_base = load_knowledge_base(
+                self.settings, self.validator, self.today, defer_notices=True
+            )
         except ConfigurationError as error:
             raise PluginError(f"postmortems: {error}") from None
-        self._report(knowledge_base.problems)
+        self._report(knowledge_base.problems, knowledge_base.deferred_notices)
         self.knowledge_base = knowledge_base
         renderer = Renderer(
             self.settings.templates_dir, config.use_directory_urls, collect_islands=True
@@ -186,13 +191,34 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         self.knowledge_base = None
         return files
 
-    def _report(self, problems: tuple[Problem, ...]) -> None:
+    def _report(
+        self, problems: tuple[Problem, ...], deferred: RecurrenceNotices | None = None
+    ) -> None:
+        """Log warnings and notices, and fail on errors.
+
+        Notices are listed as ``pmkb check`` lists them: all of them up to
+        ``MAX_NOTICES_LISTED``, else counted in one line (a large knowledge base has thousands
+        of recurrence notices, whose messages are then not even written).
+        """
         errors = [problem for problem in problems if problem.level == "error"]
         for problem in problems:
             if problem.level == "warning":
                 log.warning(str(problem))
-            elif problem.level == "notice":
+        notices = [problem for problem in problems if problem.level == "notice"]
+        counts = deferred.counts() if deferred is not None else {}
+        if len(notices) + sum(counts.values()) <= MAX_NOTICES_LISTED:
+            if deferred is not None:
+                notices = sorted((*notices, *deferred.problems()), key=Problem.sort_key)
+            for problem in notices:
                 log.info(str(problem))
+        else:
+            by_code = Counter(problem.code for problem in notices)
+            by_code["PM501"] += sum(counts.values())
+            tally = ", ".join(f"{code}: {count:,}" for code, count in sorted(by_code.items()))
+            log.info(
+                f"{by_code.total():,} notices not listed ({tally}): run 'pmkb check "
+                "--notices' to list them, or 'pmkb check postmortems/FILE.md' for one file's"
+            )
         if errors:
             shown = "\n".join(f"  {problem}" for problem in errors[:MAX_PROBLEMS_SHOWN])
             more = len(errors) - MAX_PROBLEMS_SHOWN
