@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from kbtools import FULL_BODY, front_matter, postmortem_text, write_kb
-from postmortem_kb.knowledge_base import load_knowledge_base
+from postmortem_kb.knowledge_base import discover_files, load_knowledge_base
 from postmortem_kb.loader import load_text
 from postmortem_kb.settings import ConfigurationError, Settings, packaged_schema_path
 from postmortem_kb.validation import SchemaValidator, load_schema, parse_timestamp
@@ -233,6 +233,31 @@ def test_every_file_is_a_postmortem_or_a_problem(tmp_path: Path) -> None:
     assert any("notes.txt: is not a postmortem" in m for m in found)
     assert any("index.md: the name 'index' is reserved" in m for m in found)
     assert not any(".gitkeep" in m for m in found)
+
+
+def test_discovery_joins_paths_as_pathlib_would(tmp_path: Path) -> None:
+    # Discovery joins paths as text (fast); they must be the paths Path would give.
+    root = write_kb(
+        tmp_path,
+        {"2024/b.md": postmortem_text(id="B"), "a.md": postmortem_text(), "x.": "", "c.MD": ""},
+    )
+    settings = Settings(root=root, postmortems_dir=root / "postmortems")
+    files, problems = discover_files(settings)
+    folder = root / "postmortems"
+    expected = [folder / "a.md", folder / "2024" / "b.md"]
+    assert files == [(path, settings.display_path(path)) for path in expected]
+    assert [problem.file for problem in problems] == ["postmortems/c.MD", "postmortems/x."]
+    assert "rename it to c.md " in problems[0].message
+
+
+def test_pages_of_files_in_folders_collide_with_the_same_name_elsewhere(tmp_path: Path) -> None:
+    found = kb_problems(
+        tmp_path, {"2024/outage.md": postmortem_text(), "outage.md": postmortem_text(id="PM-2")}
+    )
+    assert (
+        "postmortems/outage.md: its page postmortems/outage/ would collide with "
+        "postmortems/2024/outage.md's (page URLs leave out folders): rename one"
+    ) in found
 
 
 def test_page_names_that_collide_once_case_is_folded(tmp_path: Path) -> None:
