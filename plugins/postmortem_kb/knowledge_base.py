@@ -668,18 +668,22 @@ def name_collisions(documents: Iterable[FileView]) -> list[Problem]:
     documents = documents if isinstance(documents, list) else list(documents)
     slugs: dict[str, str] = {}
     for field_name in ("services", "tags"):
-        spellings: dict[str, dict[str, FileView]] = {}
+        # The first file of each spelling, then the spellings by slug: the same few values
+        # recur in thousands of files, and each is slugged and grouped once.
+        first: dict[str, FileView] = {}
         for document in documents:
             values = document.front_matter.get(field_name)
             if not isinstance(values, list):
                 continue  # the schema reports it
             for value in values:
-                if not isinstance(value, str):
-                    continue
-                slug = slugs.get(value)
-                if slug is None:
-                    slug = slugs[value] = value_slug(value)
-                spellings.setdefault(slug, {}).setdefault(value, document)
+                if isinstance(value, str) and value not in first:
+                    first[value] = document
+        spellings: dict[str, dict[str, FileView]] = {}
+        for value, document in first.items():
+            slug = slugs.get(value)
+            if slug is None:
+                slug = slugs[value] = value_slug(value)
+            spellings.setdefault(slug, {})[value] = document
         for slug, variants in sorted(spellings.items()):
             if len(variants) < 2:
                 continue

@@ -283,6 +283,32 @@ def test_tags_that_would_share_a_page_name_both_files(tmp_path: Path) -> None:
     assert any(m.startswith("postmortems/b.md") for m in found)
 
 
+def test_each_spelling_is_named_with_the_first_file_that_has_it(tmp_path: Path) -> None:
+    found = kb_problems(
+        tmp_path,
+        {
+            "a.md": postmortem_text(services=["api"], tags=["db", "Database"]),
+            "b.md": postmortem_text(id="PM-2", services=["api"], tags=["database", "db"]),
+            "c.md": postmortem_text(id="PM-3", services=["api"], tags=["Database"]),
+        },
+    )
+    spellings = [m for m in found if "would share the page" in m]
+    listed = "'Database' in postmortems/a.md; 'database' in postmortems/b.md"
+    assert [(m.split(":")[0], m.split(": ", 1)[1]) for m in spellings] == [
+        (
+            "postmortems/a.md",
+            f"tags[1]: 'Database' and other spellings would share the page of 'database' "
+            f"({listed}): use one spelling",
+        ),
+        (
+            "postmortems/b.md",
+            f"tags[0]: 'database' and other spellings would share the page of 'database' "
+            f"({listed}): use one spelling",
+        ),
+    ]
+    assert not any("'api'" in m or "'db'" in m for m in found)
+
+
 def test_yaml_dates_unquoted_or_quoted_both_validate(validator: SchemaValidator) -> None:
     text = postmortem_text()
     quoted = text.replace("date: '2024-03-15'", 'date: "2024-03-15"')
