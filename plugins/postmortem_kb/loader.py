@@ -226,7 +226,18 @@ def parse_front_matter(
             if top is not None and top.is_mapping and top.pending_key is None:
                 if len(top.value) >= MAX_ITEMS:
                     _check_length(top, line)
-                top.pending_key = shared.setdefault(name := _mapping_key(event, line, top), name)
+                # Keys are nearly always plain words that resolve to themselves: those skip
+                # the resolver (``_mapping_key`` still reports a duplicate, word for word).
+                if (
+                    scalar
+                    and not event.style
+                    and (name := event.value)[:1] not in _MAYBE_NOT_TEXT
+                    and name not in top.key_lines
+                ):
+                    top.key_lines[name] = line
+                else:
+                    name = _mapping_key(event, line, top)
+                top.pending_key = shared.setdefault(name, name)
                 continue
             if top is not None and not top.is_mapping and len(top.value) >= MAX_ITEMS:
                 _check_length(top, line)
