@@ -6,12 +6,14 @@ Exit codes: 0 success; 1 the knowledge base has errors (or warnings under ``chec
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import gc
 import os
 import re
 import shutil
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import wraps
 from importlib import resources
 from pathlib import Path
@@ -186,6 +188,40 @@ def check(
     Exit 0 when there is no error, 1 when there are errors (or warnings with --strict), 2 for
     a usage or configuration error.
     """
+    with _collector_paused():
+        _check(paths, output_format, strict, all_notices, jobs, config_file, no_cache)
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cycle collector for a check, and freeze what is left when it ends.
+
+    A check makes hundreds of thousands of objects (a result for each file, cached or not)
+    that live until it ends and hold no cycle: when the collector came back on after
+    loading, its first two collections walked them all, and the exit's collection again.
+    Profiled on a warm check of 10,000 files, that was 0.11 s of 0.6 s of CPU. Frozen
+    objects are still freed by reference counting when dropped; a program that runs checks
+    in-process (the tests do) keeps only what was already unreachable cyclic garbage.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()
+
+
+def _check(
+    paths: tuple[Path, ...],
+    output_format: str,
+    strict: bool,
+    all_notices: bool,
+    jobs: int | None,
+    config_file: str,
+    no_cache: bool,
+) -> None:
     try:
         settings = _settings(config_file, reuse_options=not no_cache)
         # A text report lists notices only when they are few: until that is known, the

@@ -183,6 +183,19 @@ def discover(settings: Settings) -> tuple[list[Path], list[Problem]]:
 def discover_files(settings: Settings) -> tuple[list[tuple[Path, str]], list[Problem]]:
     """Every file under the postmortems folder, and problems for those that cannot be postmortems.
 
+    See ``_discover``, which gives each file's path as text.
+
+    Raises:
+        ConfigurationError: when the folder does not exist.
+    """
+    files, problems = _discover(settings)
+    return [(Path(path), shown) for path, shown in files], problems
+
+
+def _discover(settings: Settings) -> tuple[list[tuple[str, str]], list[Problem]]:
+    """Every file under the postmortems folder (its path, and its path as messages show it),
+    and problems for those that cannot be postmortems.
+
     Hidden files and folders (a name starting with '.') are left out, so a ``.gitkeep`` can
     keep an empty folder in git; a hidden file with a Markdown extension is a warning, since it
     looks like a postmortem that would never be published. Everything else is either a ``.md``
@@ -197,10 +210,10 @@ def discover_files(settings: Settings) -> tuple[list[tuple[Path, str]], list[Pro
             f"the postmortems folder {settings.display_path(folder)!r} does not exist "
             "(option postmortems_dir)"
         )
-    files: list[tuple[Path, str]] = []
+    files: list[tuple[str, str]] = []
     problems: list[Problem] = []
-    # Display paths are made by joining strings: Path.relative_to for each of 10,000 files
-    # was a third of a warm check (profiled).
+    # Paths are joined as strings: Path.relative_to for each of 10,000 files was a third of
+    # a warm check, making a Path for each a tenth of what was left (profiled).
     top = str(folder)
     shown_top = settings.display_path(folder)
     shown_top = "" if shown_top == "." else shown_top
@@ -225,7 +238,7 @@ def discover_files(settings: Settings) -> tuple[list[tuple[Path, str]], list[Pro
                 )
         dirnames.sort()
         for name in sorted(filenames):
-            path = base / name
+            path = os.path.join(directory, name)  # noqa: PTH118 - a Path each cost 10%
             shown = f"{shown_base}/{name}" if shown_base else name
             suffix = _suffix(name)
             if name.startswith("."):
@@ -250,8 +263,8 @@ def discover_files(settings: Settings) -> tuple[list[tuple[Path, str]], list[Pro
                         shown,
                         None,
                         None,
-                        f"has the extension {suffix!r}: rename it to {path.stem}.md so that it "
-                        "is published",
+                        f"has the extension {suffix!r}: rename it to {name[: -len(suffix)]}.md "
+                        "so that it is published",
                         "PM001",
                     )
                 )
@@ -321,7 +334,7 @@ def _load(
     defer_notices: bool = False,
     jobs: int = 1,
 ) -> KnowledgeBase:
-    paths, problems = discover_files(settings)
+    paths, problems = _discover(settings)
     if cache is not None:
         cache.start_pass()
     shared: SharedValues = {}
@@ -330,11 +343,11 @@ def _load(
     # postmortem (at hand, or parsed again on demand for a result from the disk cache).
     views: list[FileView] = []
     valid: list[FileView] = []
-    results: dict[str, tuple[Path, FileResult]] = {}
+    results: dict[str, tuple[str, FileResult]] = {}
     day = today.isoformat()
     # First each file's result from the cache, or its bytes to check; then the files to
     # check (on several cores when there are many); then, in the files' order, their results.
-    entries: list[tuple[Path, str, FileResult | Problem | None]] = []
+    entries: list[tuple[str, str, FileResult | Problem | None]] = []
     pending: list[tuple[int, bytes, str, Path, str]] = []
     for path, shown in paths:
         result = None
@@ -344,14 +357,14 @@ def _load(
                 result = cache.unchanged(shown, signature(info), day)
         if result is None:
             read_at = time.time_ns()
-            raw = read_bytes(path, shown, settings.max_file_bytes)
+            raw = read_bytes(Path(path), shown, settings.max_file_bytes)
             if isinstance(raw, Problem):
                 entries.append((path, shown, raw))
                 continue
             digest = hashlib.sha256(raw).hexdigest()
             result = cache.get(shown, digest, day) if cache is not None else None
             if result is None:
-                pending.append((len(entries), raw, shown, path, digest))
+                pending.append((len(entries), raw, shown, Path(path), digest))
             if cache is not None:
                 info = _lstat(path)
                 cache.record_signature(
@@ -374,8 +387,8 @@ def _load(
             jobs=1 if keep_documents else jobs,
             keep_documents=keep_documents,
         )
-        for (index, _raw, shown, path, _digest), result in zip(pending, checked, strict=True):
-            entries[index] = (path, shown, result)
+        for (index, _raw, shown, _abs, _digest), result in zip(pending, checked, strict=True):
+            entries[index] = (entries[index][0], shown, result)
             if cache is not None:
                 cache.put(shown, result)
     for path, shown, found in entries:
@@ -424,9 +437,9 @@ def _load(
         postmortems = []
         for file, path, result in publishable:
             postmortem = result.postmortem
-            if postmortem is None or postmortem.slug != slugs[path]:
-                document = result.document or _reload(path, file, result.digest, settings)
-                postmortem = build_postmortem(document, slugs[path])
+            if postmortem is None or postmortem.slug != slugs[file]:
+                document = result.document or _reload(Path(path), file, result.digest, settings)
+                postmortem = build_postmortem(document, slugs[file])
             postmortems.append(postmortem)
         postmortems.sort(key=lambda pm: (pm.date, pm.id), reverse=True)
         return postmortems
@@ -564,7 +577,7 @@ def _check_in_worker(item: tuple[bytes, str, Path, str]) -> FileResult:
 _WORKER_SHARED: SharedValues = {}
 
 
-def _lstat(path: Path) -> os.stat_result | None:
+def _lstat(path: str) -> os.stat_result | None:
     try:
         return os.lstat(path)
     except OSError:
@@ -589,16 +602,18 @@ def _is_unpublishable(problem: Problem) -> bool:
 
 
 def _assign_slugs(
-    paths: Sequence[tuple[Path, str]], settings: Settings
-) -> tuple[dict[Path, str], list[Problem]]:
-    slugs: dict[Path, str] = {}
-    owners: dict[str, Path] = {}
+    paths: Sequence[tuple[str, str]], settings: Settings
+) -> tuple[dict[str, str], list[Problem]]:
+    """The page slug of each file (keyed by its path as shown), and the problems of slugs."""
+    slugs: dict[str, str] = {}
+    owners: dict[str, str] = {}
     problems: list[Problem] = []
     for path, shown in paths:
         name = shown.rpartition("/")[2]
         suffix = _suffix(name)
-        slug = page_slug(name[: -len(suffix)] if suffix else name)
-        slugs[path] = slug
+        stem = name[: -len(suffix)] if suffix else name
+        slug = page_slug(stem)
+        slugs[shown] = slug
         if not slug:
             problems.append(
                 Problem(
@@ -617,21 +632,21 @@ def _assign_slugs(
                     shown,
                     None,
                     None,
-                    f"the name {path.stem!r} is reserved for the list of postmortems: "
-                    "rename the file",
+                    f"the name {stem!r} is reserved for the list of postmortems: rename the file",
                     "PM206",
                 )
             )
             continue
         other = owners.get(slug.casefold())
         if other is not None:
-            if path.stem == other.stem:
+            other_path = Path(other)
+            if stem == other_path.stem:
                 reason = "page URLs leave out folders"
-            elif path.stem.casefold() == other.stem.casefold():
+            elif stem.casefold() == other_path.stem.casefold():
                 reason = "URLs ignore case"
             else:
                 reason = "both names reduce to that URL"
-            for this, that in ((path, other), (other, path)):
+            for this, that in ((Path(path), other_path), (other_path, Path(path))):
                 problems.append(
                     Problem(
                         settings.display_path(this),
@@ -653,18 +668,22 @@ def name_collisions(documents: Iterable[FileView]) -> list[Problem]:
     documents = documents if isinstance(documents, list) else list(documents)
     slugs: dict[str, str] = {}
     for field_name in ("services", "tags"):
-        spellings: dict[str, dict[str, FileView]] = {}
+        # The first file of each spelling, then the spellings by slug: the same few values
+        # recur in thousands of files, and each is slugged and grouped once.
+        first: dict[str, FileView] = {}
         for document in documents:
             values = document.front_matter.get(field_name)
             if not isinstance(values, list):
                 continue  # the schema reports it
             for value in values:
-                if not isinstance(value, str):
-                    continue
-                slug = slugs.get(value)
-                if slug is None:
-                    slug = slugs[value] = value_slug(value)
-                spellings.setdefault(slug, {}).setdefault(value, document)
+                if isinstance(value, str) and value not in first:
+                    first[value] = document
+        spellings: dict[str, dict[str, FileView]] = {}
+        for value, document in first.items():
+            slug = slugs.get(value)
+            if slug is None:
+                slug = slugs[value] = value_slug(value)
+            spellings.setdefault(slug, {})[value] = document
         for slug, variants in sorted(spellings.items()):
             if len(variants) < 2:
                 continue

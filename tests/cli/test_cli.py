@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import json
 import re
@@ -172,6 +173,20 @@ def test_check_passes_a_clean_knowledge_base(tmp_path: Path) -> None:
     root = write_kb(tmp_path, {"a.md": postmortem_text()})
     result = run(root, "check", "--strict")
     assert (result.exit_code, result.output) == (0, "1 file checked: no problems\n")
+
+
+def test_check_gives_the_cycle_collector_back_as_it_found_it(tmp_path: Path) -> None:
+    root = write_kb(tmp_path, {"a.md": postmortem_text()})
+    assert gc.isenabled()
+    try:
+        assert run(root, "check").exit_code == 0
+        assert gc.isenabled()  # the collector is paused only while the check runs
+        gc.disable()
+        assert run(root, "check", "--format", "json").exit_code == 0
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+        gc.unfreeze()
 
 
 def test_warnings_fail_only_with_strict(tmp_path: Path) -> None:

@@ -351,6 +351,37 @@ def test_an_entry_of_the_wrong_shape_is_refused(tmp_path: Path, mutate: Any) -> 
         cache_module._decode(item)
 
 
+def test_entries_decoded_together_are_refused_for_one_bad_item(tmp_path: Path) -> None:
+    # The types of list items are checked once for all entries: a bad one among good ones
+    # must still refuse the lot (the cache is then ignored as a whole).
+    cause = [{"category": "deploy", "description": "No canary."}]
+    settings = make_kb(
+        tmp_path,
+        {
+            "a.md": postmortem_text(root_causes=cause, tags=["db"]),
+            "b.md": postmortem_text(id="PM-2", related=["PM-2024-017"]),
+        },
+    )
+    check(settings)
+    lines = (tmp_path / CACHE_DIR_NAME / CACHE_FILE_NAME).read_bytes().splitlines()[1:]
+    items = [json.loads(line) for line in lines]
+    together = cache_module._decode_entries(items)
+    # Decoded together or one by one, the entries encode back to the lines stored.
+    assert [cache_module._encode(*entry) for entry in together] == lines
+    assert [cache_module._encode(*cache_module._decode(item)) for item in items] == lines
+    assert [file for file, _result, _signature in together] == [
+        "postmortems/a.md",
+        "postmortems/b.md",
+    ]
+    items[0][5][0]["tags"].append(3)
+    with pytest.raises(ValueError):
+        cache_module._decode_entries(items)
+    items = [json.loads(line) for line in lines]
+    items[1][5][2][2].append(None)  # related of the second
+    with pytest.raises(ValueError):
+        cache_module._decode_entries(items)
+
+
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "bad"
 
 

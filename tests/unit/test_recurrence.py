@@ -9,6 +9,7 @@ links, open items) must give the same notices in the same order.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from pathlib import Path
 
 from hypothesis import given, settings
@@ -19,6 +20,7 @@ from postmortem_kb.lint import (
     OPEN_ITEMS_SHOWN,
     RECURRENCE_SHOWN,
     RecurrenceFacts,
+    RecurrenceNotices,
     recurrence_notices,
 )
 from postmortem_kb.loader import shorten
@@ -118,3 +120,22 @@ def test_notices_made_per_category_are_the_notices_made_one_by_one(
         taxonomy={"db": "database", "config": "deploy"} if aliases else {},
     )
     assert recurrence_notices(facts, configured) == reference_notices(facts, configured)
+
+
+@settings(max_examples=300)
+@given(knowledge_bases(), st.integers(min_value=0, max_value=4), st.booleans())
+def test_notices_counted_before_they_are_written_are_the_notices_written(
+    facts: list[RecurrenceFacts], threshold: int, aliases: bool
+) -> None:
+    # counts() has a fast path that finds no notice: it must count what problems() writes.
+    configured = Settings(
+        root=Path("/kb"),
+        postmortems_dir=Path("/kb/postmortems"),
+        recurring_threshold=threshold,
+        taxonomy={"db": "database", "config": "deploy"} if aliases else {},
+    )
+    written = Counter(problem.file for problem in reference_notices(facts, configured))
+    notices = RecurrenceNotices(facts, configured)
+    assert notices.counts() == dict(written)
+    notices.problems()
+    assert notices.counts() == dict(written)  # and once they are written, from them

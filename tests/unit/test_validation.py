@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from kbtools import FULL_BODY, front_matter, postmortem_text, write_kb
-from postmortem_kb.knowledge_base import load_knowledge_base
+from postmortem_kb.knowledge_base import discover_files, load_knowledge_base
 from postmortem_kb.loader import load_text
 from postmortem_kb.settings import ConfigurationError, Settings, packaged_schema_path
 from postmortem_kb.validation import SchemaValidator, load_schema, parse_timestamp
@@ -235,6 +235,31 @@ def test_every_file_is_a_postmortem_or_a_problem(tmp_path: Path) -> None:
     assert not any(".gitkeep" in m for m in found)
 
 
+def test_discovery_joins_paths_as_pathlib_would(tmp_path: Path) -> None:
+    # Discovery joins paths as text (fast); they must be the paths Path would give.
+    root = write_kb(
+        tmp_path,
+        {"2024/b.md": postmortem_text(id="B"), "a.md": postmortem_text(), "x.": "", "c.MD": ""},
+    )
+    settings = Settings(root=root, postmortems_dir=root / "postmortems")
+    files, problems = discover_files(settings)
+    folder = root / "postmortems"
+    expected = [folder / "a.md", folder / "2024" / "b.md"]
+    assert files == [(path, settings.display_path(path)) for path in expected]
+    assert [problem.file for problem in problems] == ["postmortems/c.MD", "postmortems/x."]
+    assert "rename it to c.md " in problems[0].message
+
+
+def test_pages_of_files_in_folders_collide_with_the_same_name_elsewhere(tmp_path: Path) -> None:
+    found = kb_problems(
+        tmp_path, {"2024/outage.md": postmortem_text(), "outage.md": postmortem_text(id="PM-2")}
+    )
+    assert (
+        "postmortems/outage.md: its page postmortems/outage/ would collide with "
+        "postmortems/2024/outage.md's (page URLs leave out folders): rename one"
+    ) in found
+
+
 def test_page_names_that_collide_once_case_is_folded(tmp_path: Path) -> None:
     found = kb_problems(
         tmp_path, {"Outage.md": postmortem_text(), "outage.md": postmortem_text(id="PM-2")}
@@ -256,6 +281,32 @@ def test_tags_that_would_share_a_page_name_both_files(tmp_path: Path) -> None:
         for m in found
     )
     assert any(m.startswith("postmortems/b.md") for m in found)
+
+
+def test_each_spelling_is_named_with_the_first_file_that_has_it(tmp_path: Path) -> None:
+    found = kb_problems(
+        tmp_path,
+        {
+            "a.md": postmortem_text(services=["api"], tags=["db", "Database"]),
+            "b.md": postmortem_text(id="PM-2", services=["api"], tags=["database", "db"]),
+            "c.md": postmortem_text(id="PM-3", services=["api"], tags=["Database"]),
+        },
+    )
+    spellings = [m for m in found if "would share the page" in m]
+    listed = "'Database' in postmortems/a.md; 'database' in postmortems/b.md"
+    assert [(m.split(":")[0], m.split(": ", 1)[1]) for m in spellings] == [
+        (
+            "postmortems/a.md",
+            f"tags[1]: 'Database' and other spellings would share the page of 'database' "
+            f"({listed}): use one spelling",
+        ),
+        (
+            "postmortems/b.md",
+            f"tags[0]: 'database' and other spellings would share the page of 'database' "
+            f"({listed}): use one spelling",
+        ),
+    ]
+    assert not any("'api'" in m or "'db'" in m for m in found)
 
 
 def test_yaml_dates_unquoted_or_quoted_both_validate(validator: SchemaValidator) -> None:
