@@ -47,7 +47,7 @@ RESOURCES_JS = """
 
 BADGES = ".md-content .pmkb-badge, .md-content .pmkb-status, .md-content .pmkb-chip"
 
-# The text of an SVG chart (real text, or Matplotlib's glyph groups) and what lies behind it.
+# The text of an SVG chart and what lies behind it.
 CHART_TEXT_JS = """
 (svg) => {
   const box = svg.getBoundingClientRect();
