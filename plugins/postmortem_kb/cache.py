@@ -106,10 +106,22 @@ class Summary:
         fields = {name: front_matter[name] for name in CROSS_FILE_FIELDS if name in front_matter}
         # A line equal to its parent's is left out: line_of falls back to the parent, and
         # the items of a list written [a, b] all share its line.
+        # The parser records every container's line before its children's, so the parent's
+        # line is one lookup; line_of (which climbs further) answers only when it is not.
+        all_lines = document.lines
         lines = {
             _encode_path(path): line
-            for path, line in document.lines.items()
-            if not path or (path[0] in CROSS_FILE_FIELDS and line != document.line_of(path[:-1]))
+            for path, line in all_lines.items()
+            if not path
+            or (
+                path[0] in CROSS_FILE_FIELDS
+                and line
+                != (
+                    parent
+                    if (parent := all_lines.get(path[:-1])) is not None
+                    else document.line_of(path[:-1])
+                )
+            )
         }
         return cls(document.file, fields, lines, recurrence)
 

@@ -190,18 +190,24 @@ def blame_findings(text: str) -> Iterator[tuple[str, str]]:
     # A search for each keyword is quicker than one pattern of them all, and finds a keyword
     # wherever one is (a match's keyword always starts a word, so nothing it finds is new).
     hits = {keyword for keyword in _KEYWORDS if keyword in lowered}
-    if not hits:
-        return
+    if hits:
+        yield from _findings(text, hits, lowered)
+
+
+def _findings(text: str, hits: set[str], lowered: str | None) -> Iterator[tuple[str, str]]:
+    """``blame_findings`` once the keywords in the text (``hits``) are known.
+
+    ``lowered`` is the text in lower case, or ``None`` to lower it only if a pattern asks.
+    """
     is_ascii = text.isascii()
     for blame in BLAME_PATTERNS:
         if hits.isdisjoint(blame.keywords):
             continue
-        if (
-            is_ascii
-            and blame.ascii_words
-            and not any(word in lowered for word in blame.ascii_words)
-        ):
-            continue
+        if is_ascii and blame.ascii_words:
+            if lowered is None:
+                lowered = text.lower()
+            if not any(word in lowered for word in blame.ascii_words):
+                continue
         if blame.anchor is not None and blame.anchor.search(text) is None:
             continue
         for match in blame.pattern.finditer(text):
@@ -377,29 +383,43 @@ def blame_language(pm: Postmortem, context: LintContext) -> Iterator[Problem]:
         for phrase, rewrite in blame_findings(text):
             yield _problem(pm, path, _blame_message(phrase, rewrite), "PM301")
     lines = context.body.lines
-    for index in keyword_lines([line.text for line in lines]):
+    # The keywords each line has are known from the search of the whole body: the line's
+    # findings need not look for them again.
+    for index, hits in keyword_hits([line.text for line in lines]):
         line = lines[index]
-        for phrase, rewrite in blame_findings(line.text):
+        for phrase, rewrite in _findings(line.text, hits, None):
             yield _problem(pm, (), _blame_message(phrase, rewrite), "PM301", line=line.number)
 
 
 def keyword_lines(texts: list[str]) -> list[int]:
-    """The indexes of the texts that have a blame keyword: the others can have no finding.
+    """The indexes of the texts that have a blame keyword: the others can have no finding."""
+    return [index for index, _hits in keyword_hits(texts)]
+
+
+def keyword_hits(texts: list[str]) -> list[tuple[int, set[str]]]:
+    """The indexes of the texts that have a blame keyword, in order, each with its keywords.
 
     Looking for each keyword in the whole body at once is several times quicker than
-    asking each line (most have none).
+    asking each line (most have none). A text's keywords are those its own lower case has:
+    the keywords are ASCII and hold no line break, and lowering the joined texts lowers
+    each the same (only a Greek sigma looks at its neighbours, and it stays Greek).
     """
     lowered = "\n".join(texts).lower()
     # Where each line ends in the lowered text (lowering can change a text's length, never
     # its line breaks), so that a keyword's line is a binary search away.
     ends = [match.start() for match in _NEWLINE.finditer(lowered)]
-    found: set[int] = set()
+    found: dict[int, set[str]] = {}
     for keyword in _KEYWORDS:
         position = lowered.find(keyword)
         while position >= 0:
-            found.add(bisect.bisect_left(ends, position))
+            index = bisect.bisect_left(ends, position)
+            hits = found.get(index)
+            if hits is None:
+                found[index] = {keyword}
+            else:
+                hits.add(keyword)
             position = lowered.find(keyword, position + 1)
-    return sorted(found)
+    return sorted(found.items())
 
 
 _NEWLINE = re.compile("\n")

@@ -190,6 +190,7 @@ def parse_front_matter(
     root: Any = _NOTHING
     events = 0
     top: _Container | None = None
+    in_mapping = False  # top.is_mapping, read once for each container and not for each event
     try:
         while True:
             event = get_event()
@@ -204,8 +205,10 @@ def parse_front_matter(
                 done = stack.pop()
                 if stack:
                     top = stack[-1]
+                    in_mapping = top.is_mapping
                 else:
                     top = None
+                    in_mapping = False
                     root = done.value
                 continue
             else:
@@ -223,19 +226,30 @@ def parse_front_matter(
                 )
             if event.anchor is not None or event.tag is not None:
                 _refuse_anchor_and_tag(event, line)
-            if top is not None and top.is_mapping and top.pending_key is None:
+            if in_mapping and top is not None and top.pending_key is None:
                 if len(top.value) >= MAX_ITEMS:
                     _check_length(top, line)
-                top.pending_key = shared.setdefault(name := _mapping_key(event, line, top), name)
+                # Keys are nearly always plain words that resolve to themselves: those skip
+                # the resolver (``_mapping_key`` still reports a duplicate, word for word).
+                if (
+                    scalar
+                    and not event.style
+                    and (name := event.value)[:1] not in _MAYBE_NOT_TEXT
+                    and name not in top.key_lines
+                ):
+                    top.key_lines[name] = line
+                else:
+                    name = _mapping_key(event, line, top)
+                top.pending_key = shared.setdefault(name, name)
                 continue
-            if top is not None and not top.is_mapping and len(top.value) >= MAX_ITEMS:
+            if not in_mapping and top is not None and len(top.value) >= MAX_ITEMS:
                 _check_length(top, line)
             if top is None:
                 path: FieldPath = ()
             else:
                 part: str | int = (
                     top.pending_key  # type: ignore[assignment]
-                    if top.is_mapping
+                    if in_mapping
                     else len(top.value)
                 )
                 key = (top.path, part)
@@ -258,7 +272,7 @@ def parse_front_matter(
                     value = shared.setdefault(value, value)
                 if top is None:
                     root = value
-                elif top.is_mapping:
+                elif in_mapping:
                     top.value[top.pending_key] = value
                     top.pending_key = None
                 else:
@@ -270,12 +284,13 @@ def parse_front_matter(
             is_mapping = kind is _MAPPING_START
             container: dict[str, Any] | list[Any] = {} if is_mapping else []
             if top is not None:
-                if top.is_mapping:
+                if in_mapping:
                     top.value[top.pending_key] = container
                     top.pending_key = None
                 else:
                     top.value.append(container)
             top = _Container(container, path, is_mapping)
+            in_mapping = is_mapping
             stack.append(top)
     except yaml.MarkedYAMLError as error:
         raise _syntax_error(error, first_line, text.split("\n")) from None

@@ -78,17 +78,40 @@ class Body:
         return self.lines[start:end]
 
 
+_ATTRIBUTES = re.compile(r"\{[^{}]*\}\s*$")
+_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+_EMPHASIS = re.compile(r"[*_`]")
+_NUMBERING = re.compile(r"^\s*(?:\d{1,3}[.)]|[ivx]{1,5}\.)\s+", re.IGNORECASE)
+# Each pattern starts only where its run starts: tried at every blank of a long run of
+# blanks, it would rescan the run each time (quadratic).
+_PARENTHESES = re.compile(r"(?<!\s)\s*\([^()]*\)\s*$")
+_END_PUNCTUATION = re.compile(r"(?<![:.!?\s])[:.!?\s]+$")
+
+_HEADING_KEYS: dict[str, str] = {}
+"""The keys of the heading texts met so far: the same few headings (a template's sections)
+open nearly every postmortem, and the key is a pure function of the text."""
+MAX_HEADING_KEYS = 4096
+HEADING_KEY_CHARS = 200
+
+
 def heading_key(text: str) -> str:
     """A heading's text reduced for matching: ``## 4. Root Cause(s) {#rca}`` -> ``root cause``."""
-    key = re.sub(r"\{[^{}]*\}\s*$", "", text)
-    key = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", key)
-    key = re.sub(r"[*_`]", "", key)
+    key = _HEADING_KEYS.get(text)
+    if key is None:
+        key = _heading_key(text)
+        if len(text) <= HEADING_KEY_CHARS and len(_HEADING_KEYS) < MAX_HEADING_KEYS:
+            _HEADING_KEYS[text] = key
+    return key
+
+
+def _heading_key(text: str) -> str:
+    key = _ATTRIBUTES.sub("", text)
+    key = _LINK.sub(r"\1", key)
+    key = _EMPHASIS.sub("", key)
     key = key.replace("\u2019", "'")
-    key = re.sub(r"^\s*(?:\d{1,3}[.)]|[ivx]{1,5}\.)\s+", "", key, flags=re.IGNORECASE)
-    # Each pattern starts only where its run starts: tried at every blank of a long run of
-    # blanks, it would rescan the run each time (quadratic).
-    key = re.sub(r"(?<!\s)\s*\([^()]*\)\s*$", "", key)
-    key = re.sub(r"(?<![:.!?\s])[:.!?\s]+$", "", key)
+    key = _NUMBERING.sub("", key)
+    key = _PARENTHESES.sub("", key)
+    key = _END_PUNCTUATION.sub("", key)
     return " ".join(key.casefold().replace("-", " ").split())
 
 
@@ -130,7 +153,11 @@ def _blank_comments(line: str, in_comment: bool) -> tuple[str, bool]:
 def _blank_code_spans(line: str) -> str:
     if "`" not in line:
         return line
-    return _CODE_SPAN.sub(lambda match: " " * len(match.group()), line)
+    return _CODE_SPAN.sub(_spaces, line)
+
+
+def _spaces(match: re.Match[str]) -> str:
+    return " " * len(match.group())
 
 
 def parse_body(body: str, first_line: int) -> Body:
@@ -140,10 +167,13 @@ def parse_body(body: str, first_line: int) -> Body:
     fence: str | None = None
     in_comment = False
     previous_text = ""
+    # A body has a line for each line of the file: making each tuple directly spares the
+    # named tuple's own constructor (a Python function) for each.
+    new_line = tuple.__new__
     for index, raw in enumerate(body.split("\n")):
         number = first_line + index
         if fence is not None:
-            lines.append(ProseLine(number, "", True))
+            lines.append(new_line(ProseLine, (number, "", True)))
             stripped = raw.strip()
             if stripped.startswith(fence) and not stripped.lstrip(fence[0]).strip():
                 fence = None
@@ -157,12 +187,17 @@ def parse_body(body: str, first_line: int) -> Body:
             opening = _FENCE.match(raw)
             if opening and not (opening["fence"][0] == "`" and "`" in opening["info"]):
                 fence = opening["fence"]
-                lines.append(ProseLine(number, "", True))
+                lines.append(new_line(ProseLine, (number, "", True)))
                 previous_text = ""
                 continue
-        text, in_comment = _blank_comments(raw, in_comment)
-        text = _blank_code_spans(text)
-        lines.append(ProseLine(number, text, False))
+        # The two checks on the line itself spare most lines two calls.
+        if in_comment or "<!--" in raw:
+            text, in_comment = _blank_comments(raw, in_comment)
+        else:
+            text = raw
+        if "`" in text:
+            text = _CODE_SPAN.sub(_spaces, text)
+        lines.append(new_line(ProseLine, (number, text, False)))
         head = text[:1]
         if not head:
             previous_text = ""

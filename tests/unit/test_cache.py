@@ -451,3 +451,41 @@ def test_check_files_shares_files_out_between_processes(
     assert [None if r.summary is None else r.summary.encoded() for r in alone] == [
         None if r.summary is None else r.summary.encoded() for r in shared_out
     ]
+
+
+def test_a_summary_keeps_the_lines_that_differ_from_their_parents_line() -> None:
+    from postmortem_kb.cache import Summary
+    from postmortem_kb.model import SourceDocument
+
+    # ("tags",) has no line of its own here: the parent's line is then found by climbing.
+    lines = {
+        (): 2,
+        ("id",): 2,
+        ("tags", 0): 2,
+        ("tags", 1): 5,
+        ("services",): 6,
+        ("services", 0): 6,
+        ("services", 1): 7,
+        ("title",): 9,
+    }
+    document = SourceDocument(
+        file="postmortems/x.md",
+        abs_path=Path("x.md"),
+        front_matter={"id": "a", "tags": ["x", "y"], "services": ["s", "t"], "title": "T"},
+        lines=lines,
+        plain_scalars={},
+        body="",
+        body_line=10,
+        digest="0" * 64,
+    )
+    summary = Summary.of(document)
+    for path in [("tags", 1), ("services", 1), ("id",), ()]:
+        assert summary.line_of(path) == lines[path]
+    assert summary.line_of(("tags", 0)) == 2
+    assert summary.line_of(("services", 0)) == 6
+    kept = {
+        path
+        for path, line in lines.items()
+        if not path or (path[0] != "title" and line != document.line_of(path[:-1]))
+    }
+    assert set(summary.encoded()[1]) == {cache_module._encode_path(path) for path in kept}

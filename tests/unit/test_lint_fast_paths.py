@@ -14,7 +14,14 @@ from collections.abc import Iterator
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from postmortem_kb.lint import BLAME_PATTERNS, blame_findings, keyword_lines
+from postmortem_kb.lint import (
+    _KEYWORDS,
+    BLAME_PATTERNS,
+    _findings,
+    blame_findings,
+    keyword_hits,
+    keyword_lines,
+)
 from postmortem_kb.markdown_body import parse_body
 
 KEYWORDS = re.compile(
@@ -128,6 +135,31 @@ def test_blame_in_a_body_is_found_on_the_lines_a_reader_sees(body: str) -> None:
         for finding in blame_findings(lines[index].text)
     ]
     assert found == expected
+    # As blame_language reads them: each line with the keywords found in the whole body.
+    found_with_hits = [
+        (lines[index].number, finding)
+        for index, hits in keyword_hits([line.text for line in lines])
+        for finding in _findings(lines[index].text, hits, None)
+    ]
+    assert found_with_hits == expected
+
+
+KEYWORD_ALPHABET = st.sampled_from(
+    ["did", "made", "error", "who", "Σ", "ς", "İ", "\u212a", "ǅ", "ß", " ", "\n", "x", "BROKE", "ﬀ"]
+)
+
+
+@settings(max_examples=400)
+@given(st.lists(st.lists(KEYWORD_ALPHABET, max_size=8).map("".join), max_size=6))
+def test_each_lines_keywords_are_those_its_own_lower_case_has(texts: list[str]) -> None:
+    texts = [text.replace("\n", " ") for text in texts]
+    expected = [
+        (index, hits)
+        for index, text in enumerate(texts)
+        if (hits := {keyword for keyword in _KEYWORDS if keyword in text.lower()})
+    ]
+    assert keyword_hits(texts) == expected
+    assert keyword_lines(texts) == [index for index, _hits in expected]
 
 
 def test_the_anchors_are_what_every_match_ends_with() -> None:

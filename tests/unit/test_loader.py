@@ -80,6 +80,11 @@ def test_coerced_plain_scalars_keep_their_source_text() -> None:
     ("text", "expected"),
     [
         ("a: 1\nb: 2\na: 3\n", ":4: duplicate key 'a', first set on line 2"),
+        ("a: 1\n'a': 2\n", ":3: duplicate key 'a', first set on line 2"),
+        ("'a': 1\na: 2\n", ":3: duplicate key 'a', first set on line 2"),
+        ("b:\n  a: 1\n  a: 2\n", ":4: duplicate key 'b.a', first set on line 3"),
+        ("true: a\n", "the key 'true' is read as a boolean"),
+        ("null: a\n", "the key 'null' is read as null"),
         ("a: &x 1\nb: *x\n", ":2: the anchor '&x' is not allowed"),
         ("a: !!binary aGVsbG8=\n", ":2: the explicit tag '!!binary' is not allowed"),
         ("a: !!python/object/apply:os.system [ls]\n", "the explicit tag '!!python/object/apply"),
@@ -96,6 +101,14 @@ def test_coerced_plain_scalars_keep_their_source_text() -> None:
 )
 def test_refused_yaml_names_the_line_and_the_fix(text: str, expected: str) -> None:
     assert expected in only_problem(f"---\n{text}---\nBody\n")
+
+
+def test_plain_keys_and_other_keys_are_read_alike() -> None:
+    # Plain word keys take a fast path; quoted keys, keys that may be numbers or null, and
+    # explicit keys take the resolver: both give the same mapping and lines.
+    parsed = parse_front_matter("a: 1\n'b': 2\n\"1\": 3\n? c\n: 4\nnope: 5\n")
+    assert parsed.data == {"a": 1, "b": 2, "1": 3, "c": 4, "nope": 5}
+    assert parsed.lines == {(): 1, ("a",): 1, ("b",): 2, ("1",): 3, ("c",): 5, ("nope",): 6}
 
 
 def test_an_alias_bomb_is_refused_at_its_first_anchor() -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from postmortem_kb import markdown_body
 from postmortem_kb.markdown_body import (
     _ATX,
     _BLOCK_START,
@@ -22,6 +23,7 @@ from postmortem_kb.markdown_body import (
     _atx_title,
     _blank_code_spans,
     _blank_comments,
+    _heading_key,
     heading_key,
     parse_body,
 )
@@ -56,14 +58,14 @@ def reference_parse_body(body: str, first_line: int) -> Body:
         atx = _ATX.match(text)
         if atx:
             title = _atx_title(atx["text"])
-            headings.append(Heading(number, len(atx["marks"]), title, heading_key(title), index))
+            headings.append(Heading(number, len(atx["marks"]), title, _heading_key(title), index))
             previous_text = ""
             continue
         setext = _SETEXT.match(text)
         if setext and previous_text and not _BLOCK_START.match(previous_text):
             level = 1 if setext["bar"].startswith("=") else 2
             title = previous_text.strip()
-            headings.append(Heading(number - 1, level, title, heading_key(title), index - 1))
+            headings.append(Heading(number - 1, level, title, _heading_key(title), index - 1))
             previous_text = ""
             continue
         previous_text = text if text.strip() else ""
@@ -136,3 +138,23 @@ def test_parse_body_agrees_on_a_realistic_body() -> None:
         "root cause",
         "heading after a code span",
     ]
+
+
+HEADING_TEXTS = st.text(alphabet="ab(){}[]*_`#.:!? \t1iIvx-\u2019\u00a0", max_size=30)
+
+
+@settings(max_examples=300)
+@given(HEADING_TEXTS)
+def test_heading_key_remembered_agrees_with_working_it_out(text: str) -> None:
+    first = heading_key(text)
+    assert first == _heading_key(text)
+    assert heading_key(text) == first  # the second answer comes from the table
+
+
+def test_heading_key_does_not_remember_long_texts() -> None:
+    text = "Root cause " + "x" * markdown_body.HEADING_KEY_CHARS
+    assert heading_key(text) == _heading_key(text)
+    assert text not in markdown_body._HEADING_KEYS
+    assert "Why" not in markdown_body._HEADING_KEYS or heading_key("Why") == "why"
+    heading_key("Why")
+    assert markdown_body._HEADING_KEYS["Why"] == "why"
