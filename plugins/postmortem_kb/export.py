@@ -64,10 +64,23 @@ def export_data(
     ``metrics`` and ``action_items_summary`` carry the figures of the metrics and action
     items pages, computed by the same functions (``postmortem_kb.metrics``).
     """
+    data = _export_members(postmortems, today, taxonomy, threshold, severities)
+    data["postmortems"] = list(data["postmortems"])
+    return data
+
+
+def _export_members(
+    postmortems: Sequence[Postmortem],
+    today: dt.date,
+    taxonomy: Mapping[str, str],
+    threshold: int,
+    severities: Sequence[str],
+) -> dict[str, Any]:
+    """The export's members, with its postmortems as records made one at a time."""
     medians = severity_medians(postmortems, severities)
     return {
         "generated": today.isoformat(),
-        "postmortems": [postmortem_record(pm, today, medians[pm.severity]) for pm in postmortems],
+        "postmortems": (postmortem_record(pm, today, medians[pm.severity]) for pm in postmortems),
         "recurring_root_causes": _recurring(postmortems, taxonomy, threshold),
         "metrics": metrics_summary(postmortems, severities),
         "action_items_summary": action_items_summary(tracked_items(postmortems, today)),
@@ -113,18 +126,7 @@ def write_export_json(
     The same text, without holding every record as Python objects at once (for 5,000
     postmortems that structure alone took 44 MB), nor the whole text (13 MB).
     """
-    medians = severity_medians(postmortems, severities)
-    records = (postmortem_record(pm, today, medians[pm.severity]) for pm in postmortems)
-    _write_layout(
-        out,
-        {
-            "generated": today.isoformat(),
-            "postmortems": records,
-            "recurring_root_causes": _recurring(postmortems, taxonomy, threshold),
-            "metrics": metrics_summary(postmortems, severities),
-            "action_items_summary": action_items_summary(tracked_items(postmortems, today)),
-        },
-    )
+    _write_layout(out, _export_members(postmortems, today, taxonomy, threshold, severities))
 
 
 def to_json(data: Mapping[str, Any]) -> str:
