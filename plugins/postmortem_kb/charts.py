@@ -331,6 +331,15 @@ def _legend(
     return tuple(entries)
 
 
+def _bar_legend(series: Sequence[Series], left: float) -> tuple[LegendEntry, ...]:
+    """The legend of a bar chart, from its left edge: none for a single series."""
+    if len(series) < 2:
+        return ()
+    return _legend(
+        [(one.label, one.color, "bar") for one in series], left, _PAD + 6, align_right=False
+    )
+
+
 def bar_chart(
     chart_id: str,
     title: str,
@@ -388,13 +397,7 @@ def bar_chart(
         labels=(*labels, *names),
         bars=tuple(bars),
     )
-    legend = (
-        _legend(
-            [(one.label, one.color, "bar") for one in series], left, _PAD + 6, align_right=False
-        )
-        if len(series) > 1
-        else ()
-    )
+    legend = _bar_legend(series, left)
     return Chart(chart_id, title, WIDTH, _c(height), FONT_SIZE, (panel,), legend)
 
 
@@ -475,13 +478,7 @@ def _horizontal_bars(
         labels=tuple(labels),
         bars=tuple(_bars(series, bands, scale, stacked, horizontal=True)),
     )
-    legend = (
-        _legend(
-            [(one.label, one.color, "bar") for one in series], left, _PAD + 6, align_right=False
-        )
-        if len(series) > 1
-        else ()
-    )
+    legend = _bar_legend(series, left)
     return Chart(chart_id, title, WIDTH, _c(height), FONT_SIZE, (panel,), legend)
 
 
