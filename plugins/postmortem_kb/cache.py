@@ -161,17 +161,22 @@ def cache_key(settings_items: Iterable[tuple[str, object]], schema_bytes: bytes)
         settings_items: the settings that can change a file's results, as name/value pairs.
         schema_bytes: the schema file's bytes.
     """
-    digest = hashlib.sha256()
-    for part in (
+    return _digest_of_lines(
         f"format {FORMAT_VERSION}",
         f"python {sys.version}",
         *(f"library {name} {_installation(name)}" for name in _LIBRARIES),
         f"source {_source_fingerprint()}",
         f"schema {hashlib.sha256(schema_bytes).hexdigest()}",
         *(f"setting {name}={value!r}" for name, value in sorted(settings_items)),
-    ):
-        digest.update(part.encode("utf-8", "backslashreplace") + b"\n")
-    return digest.hexdigest()
+    ).hexdigest()
+
+
+def _digest_of_lines(*lines: str) -> hashlib._Hash:
+    """A SHA-256 of ``lines``, one per line: what a cache key is made from."""
+    digest = hashlib.sha256()
+    for line in lines:
+        digest.update(line.encode("utf-8", "backslashreplace") + b"\n")
+    return digest
 
 
 def _installation(module: str) -> str:
@@ -621,15 +626,13 @@ def check_settings(config_file: Path) -> Settings:
 
 
 def _options_key(config_file: Path, content: bytes) -> str:
-    digest = hashlib.sha256()
-    for part in (
+    digest = _digest_of_lines(
         f"options format {OPTIONS_FORMAT_VERSION}",
         f"python {sys.version}",
         *(f"library {name} {_installation(name)}" for name in _OPTIONS_LIBRARIES),
         f"source {_source_fingerprint()}",
         f"file {config_file.resolve()}",
-    ):
-        digest.update(part.encode("utf-8", "backslashreplace") + b"\n")
+    )
     digest.update(content)
     return digest.hexdigest()
 
