@@ -102,7 +102,6 @@ def _checks(parse: Any) -> Any:
 _FORMATS: dict[str, Callable[[str], Any]] = {"date": parse_date, "date-time": parse_timestamp}
 """The formats the schema asserts, each checked by the function that later parses the value:
 both validation paths use these, and nothing else (other formats are not asserted)."""
-_REQUIRED_FORMATS = ("date", "date-time")
 
 
 @functools.cache
@@ -184,12 +183,6 @@ def _check_schema(path: Path, schema: Any) -> None:
         raise ConfigurationError(
             f"the schema {path} is not a valid JSON Schema at {where}: {error.message}"
         ) from None
-    missing = [name for name in _REQUIRED_FORMATS if name not in _format_checker().checkers]
-    if missing:  # pragma: no cover - rfc3339-validator is a dependency
-        raise ConfigurationError(
-            "the format checks for " + ", ".join(missing) + " are unavailable: "
-            "install rfc3339-validator"
-        )
 
 
 class SchemaValidator:
