@@ -813,11 +813,17 @@ def plain_markdown(text: str) -> str:
     return f"# {heading}\n{body}"
 
 
-def generate_plain_site(source: GeneratedKnowledgeBase, root: Path) -> Path:
+def generate_plain_site(
+    source: GeneratedKnowledgeBase, root: Path, *, strip_front_matter: bool
+) -> Path:
     """A plain mkdocs-material project with the same postmortems as Markdown pages in docs/.
 
+    Without ``strip_front_matter`` the files are copied as they are: MkDocs reads their
+    front matter itself, as page metadata (the page title comes from ``title:``), which is
+    the issue's "same Markdown files without the plugin". With it, each file's front matter
+    is replaced by its title as a heading (``plain_markdown``), so the build parses no YAML.
     The pages are kept out of the navigation with ``not_in_nav``, as the plugin keeps its
-    postmortem pages out, so both builds render the same navigation.
+    postmortem pages out, so every build renders the same navigation.
     """
     if root.exists():
         shutil.rmtree(root)
@@ -828,6 +834,9 @@ def generate_plain_site(source: GeneratedKnowledgeBase, root: Path) -> Path:
     )
     shutil.copy(source.root / "docs/index.md", docs / "index.md")
     for path in source.files:
-        text = path.read_text(encoding="utf-8")
-        (docs / "postmortems" / path.name).write_text(plain_markdown(text), encoding="utf-8")
+        page = docs / "postmortems" / path.name
+        if strip_front_matter:
+            page.write_text(plain_markdown(path.read_text(encoding="utf-8")), encoding="utf-8")
+        else:
+            shutil.copyfile(path, page)
     return root

@@ -1,7 +1,7 @@
 """The benchmark suite: site builds, ``pmkb check`` against its floor, and ``mkdocs serve``.
 
 Every measurement runs a real command in a child process, several times, side by side with
-its baseline (interleaved, so that a noisy neighbour slows both), and reports medians and
+its baselines (interleaved, so that a noisy neighbour slows them all), and reports medians and
 ratios. Run it with ``make bench`` or ``python -m benchmarks --help``.
 """
 
@@ -72,12 +72,19 @@ QUICK = Options(sizes=(20, 100), check_files=500, serve_size=50, repeat=1, quick
 
 @dataclass
 class BuildResult:
-    """The plugin build and the plain build of the same postmortems, at one size."""
+    """The plugin build and the two plain builds of the same postmortems, at one size.
+
+    Attributes:
+        plain_same_files: mkdocs-material without the plugin over the same files as they
+            are, front matter included: the issue's baseline, which the targets use.
+        plain_stripped: the same without the front matter (no YAML to read): stricter.
+    """
 
     size: int
     mean_file_bytes: float
     plugin: Series
-    plain: Series
+    plain_same_files: Series
+    plain_stripped: Series
     probe_page_bytes: int
     home_page_bytes: int
     nav_links_to_postmortems: int
@@ -129,32 +136,33 @@ def mkdocs_build(root: Path, env: dict[str, str]) -> Run:
     )
 
 
-def interleaved(
-    repeat: int, first: Callable[[], Run], second: Callable[[], Run]
-) -> tuple[Series, Series]:
-    """Run two measurements ``repeat`` times each, alternating which goes first."""
-    runs: tuple[list[Run], list[Run]] = ([], [])
+def interleaved(repeat: int, *measures: Callable[[], Run]) -> tuple[Series, ...]:
+    """Run each measurement ``repeat`` times, one of each in turn; a series per measurement.
+
+    The order rotates by one at every repetition, so that none always goes first.
+    """
+    runs: list[list[Run]] = [[] for _ in measures]
     for index in range(repeat):
-        order = [(0, first), (1, second)]
-        if index % 2:
-            order.reverse()
-        for slot, measure in order:
-            runs[slot].append(measure())
-    return Series(tuple(runs[0])), Series(tuple(runs[1]))
+        for turn in range(len(measures)):
+            slot = (index + turn) % len(measures)
+            runs[slot].append(measures[slot]())
+    return tuple(Series(tuple(series)) for series in runs)
 
 
 def bench_builds(options: Options, results: Results) -> None:
-    """Plugin build against plain mkdocs-material build, at each size."""
+    """Plugin build against the plain mkdocs-material builds, at each size."""
     for size in options.sizes:
         log(f"build: generating {size} postmortems")
         kb = generate_knowledge_base(WORK / f"kb-{size}", size, options.seed)
-        plain = generate_plain_site(kb, WORK / f"plain-{size}")
+        same_files = generate_plain_site(kb, WORK / f"plain-{size}", strip_front_matter=False)
+        stripped = generate_plain_site(kb, WORK / f"plain-stripped-{size}", strip_front_matter=True)
         env = environment(kb)
-        log(f"build: {options.repeat} x (plugin, plain) at N={size}")
-        plugin_series, plain_series = interleaved(
+        log(f"build: {options.repeat} x (plugin, plain same files, plain stripped) at N={size}")
+        plugin_series, same_files_series, stripped_series = interleaved(
             options.repeat,
             functools.partial(mkdocs_build, kb.root, env),
-            functools.partial(mkdocs_build, plain, env),
+            functools.partial(mkdocs_build, same_files, env),
+            functools.partial(mkdocs_build, stripped, env),
         )
         probe = kb.root / "site" / "postmortems" / kb.files[0].stem / "index.html"
         home = (kb.root / "site" / "index.html").read_text(encoding="utf-8")
@@ -163,7 +171,8 @@ def bench_builds(options: Options, results: Results) -> None:
                 size=size,
                 mean_file_bytes=kb.total_bytes / max(len(kb.files), 1),
                 plugin=plugin_series,
-                plain=plain_series,
+                plain_same_files=same_files_series,
+                plain_stripped=stripped_series,
                 probe_page_bytes=probe.stat().st_size,
                 home_page_bytes=len(home.encode("utf-8")),
                 nav_links_to_postmortems=len(
@@ -173,7 +182,10 @@ def bench_builds(options: Options, results: Results) -> None:
                 ),
             )
         )
-        log(f"build N={size}: plugin {plugin_series.wall:.2f} s, plain {plain_series.wall:.2f} s")
+        log(
+            f"build N={size}: plugin {plugin_series.wall:.2f} s, plain (same files)"
+            f" {same_files_series.wall:.2f} s, plain (stripped) {stripped_series.wall:.2f} s"
+        )
 
 
 def bench_check(options: Options, results: Results) -> None:
@@ -243,15 +255,15 @@ BUILT = re.compile(r"Documentation built in ([0-9.]+) seconds")
 
 
 def bench_serve(options: Options, results: Results) -> None:
-    """A ``mkdocs serve`` rebuild after one postmortem changed, plugin and plain."""
+    """A ``mkdocs serve`` rebuild after one postmortem changed, plugin and plain (same files)."""
     size = options.serve_size
     kb = generate_knowledge_base(WORK / f"serve-{size}", size, options.seed)
-    plain = generate_plain_site(kb, WORK / f"serve-plain-{size}")
+    plain = generate_plain_site(kb, WORK / f"serve-plain-{size}", strip_front_matter=False)
     env = environment(kb)
     target = kb.files[len(kb.files) // 2]
     for label, root, changed in (
         ("plugin", kb.root, target),
-        ("plain", plain, plain / "docs" / "postmortems" / target.name),
+        ("plain (same files)", plain, plain / "docs" / "postmortems" / target.name),
     ):
         log(f"serve: {label} at N={size}")
         results.serve.append(serve_rebuilds(label, root, changed, env, options.repeat))
@@ -429,39 +441,85 @@ def _ratio(numerator: float, denominator: float) -> float:
     return numerator / denominator if denominator else float("inf")
 
 
-def _verdict(value: float, limit: float) -> str:
-    return f"{value:.2f}x (target <= {limit}x): {'met' if value <= limit else 'NOT met'}"
+@dataclass(frozen=True)
+class Target:
+    """One target as measured.
+
+    Attributes:
+        name: what is measured against what.
+        value: the measured ratio.
+        limit: the largest ratio that meets the target.
+        note: more figures for the same line (the ratio against a stricter baseline).
+    """
+
+    name: str
+    value: float
+    limit: float
+    note: str = ""
+
+    @property
+    def met(self) -> bool:
+        """Whether the value is within the limit."""
+        return self.value <= self.limit
+
+    def line(self) -> str:
+        """The target as a line of the report."""
+        verdict = f"{self.value:.2f}x (target <= {self.limit}x): {'met' if self.met else 'NOT met'}"
+        return f"{self.name}: {verdict}" + (f"; {self.note}" if self.note else "")
 
 
-def targets(results: Results) -> list[tuple[str, float, float]]:
+def targets(results: Results) -> list[Target]:
     """Each target with the measured value and the limit.
 
     Times are judged on CPU time (user + system, the measured process and any worker it
     started): it is what a run costs, however busy the machine, and a command that spreads
     its work over several cores must not pass on its wall clock alone. The wall-time ratio
-    is given beside it.
+    is given beside it. The build targets are judged against the plain build of the same
+    files, as the issue words them; the ratio against the stripped build is on the same line.
     """
-    found: list[tuple[str, float, float]] = []
+    found: list[Target] = []
 
-    def timed(name: str, measured: Series, baseline: Series, limit: float) -> None:
+    def timed(
+        name: str, measured: Series, baseline: Series, limit: float, stricter: Series | None = None
+    ) -> None:
         wall = _ratio(measured.wall, baseline.wall)
+        note = ""
+        if stricter is not None:
+            note = (
+                f"against the stripped build: {_ratio(measured.cpu, stricter.cpu):.2f}x"
+                f" (wall {_ratio(measured.wall, stricter.wall):.2f}x)"
+            )
         found.append(
-            (f"{name} (CPU time; wall {wall:.2f}x)", _ratio(measured.cpu, baseline.cpu), limit)
+            Target(
+                f"{name} (CPU time; wall {wall:.2f}x)",
+                _ratio(measured.cpu, baseline.cpu),
+                limit,
+                note,
+            )
         )
 
     by_size = {build.size: build for build in results.builds}
     if 1000 in by_size:
         build = by_size[1000]
-        timed("build with the plugin / plain build, N=1,000", build.plugin, build.plain, 1.25)
+        timed(
+            "build with the plugin / plain build of the same files, N=1,000",
+            build.plugin,
+            build.plain_same_files,
+            1.25,
+            build.plain_stripped,
+        )
     if 1000 in by_size and 5000 in by_size:
         timed("plugin build N=5,000 / N=1,000", by_size[5000].plugin, by_size[1000].plugin, 5.5)
     for build in results.builds:
         if build.size >= 1000:
+            peak = build.plugin.max_rss_mib
+            stripped = _ratio(peak, build.plain_stripped.max_rss_mib)
             found.append(
-                (
-                    f"peak memory, plugin / plain build, N={build.size:,}",
-                    _ratio(build.plugin.max_rss_mib, build.plain.max_rss_mib),
+                Target(
+                    f"peak memory, plugin / plain build of the same files, N={build.size:,}",
+                    _ratio(peak, build.plain_same_files.max_rss_mib),
                     1.5,
+                    f"against the stripped build: {stripped:.2f}x",
                 )
             )
     if results.check:
@@ -478,6 +536,26 @@ def _series_row(label: str, series: Series, baseline: Series | None = None) -> s
         f"| {label} | {series.wall:.2f} | {series.spread()} | {ratio} | {series.cpu:.2f} | "
         f"{cpu_ratio} | {series.max_rss_mib:.0f} |"
     )
+
+
+def _build_rows(build: BuildResult) -> list[str]:
+    """The plugin build, then each plain build with the plugin's ratios against it."""
+    plugin = build.plugin
+    rows = [
+        f"| plugin, N={build.size:,} | {plugin.wall:.2f} | {plugin.spread()} | {plugin.cpu:.2f} | "
+        f"{plugin.max_rss_mib:.0f} | | | |"
+    ]
+    for label, plain in (
+        ("plain (same files)", build.plain_same_files),
+        ("plain (front matter stripped)", build.plain_stripped),
+    ):
+        rows.append(
+            f"| {label}, N={build.size:,} | {plain.wall:.2f} | {plain.spread()} | "
+            f"{plain.cpu:.2f} | {plain.max_rss_mib:.0f} | "
+            f"{_ratio(plugin.wall, plain.wall):.2f}x | {_ratio(plugin.cpu, plain.cpu):.2f}x | "
+            f"{_ratio(plugin.max_rss_mib, plain.max_rss_mib):.2f}x |"
+        )
+    return rows
 
 
 def report(results: Results, findings: str = "") -> str:
@@ -499,28 +577,32 @@ def report(results: Results, findings: str = "") -> str:
     lines += [f"- {name}: {value}" for name, value in machine().items()]
     lines.append("- Versions: " + ", ".join(f"{k} {v}" for k, v in versions().items()))
     lines += ["", "## Targets", ""]
-    for name, value, limit in targets(results):
-        lines.append(f"- {name}: {_verdict(value, limit)}")
+    if results.builds and all(build.size != 1000 for build in results.builds):
+        lines.append("- build targets: not judged (they are set at N=1,000, not built in this run)")
+    lines += [f"- {target.line()}" for target in targets(results)]
     if results.builds:
         lines += [
             "",
             "## Site build: the plugin against plain mkdocs-material",
             "",
-            "Both build the same postmortems. The plugin build is the generated knowledge base as",
-            "it is (`postmortems/` with front matter, the `postmortems` plugin, its generated",
-            "pages). The plain build has the same files as Markdown pages in `docs/postmortems/`,",
-            "each with its front matter replaced by its title as a heading, kept out of the",
-            "navigation with `not_in_nav` as the plugin keeps its postmortem pages out. Stripping",
-            "the front matter is the stricter comparison: the plain build then parses no YAML,",
-            "so all of the plugin's reading, validation, header cards and generated pages count",
-            "as its overhead. Both use the search plugin; each build starts from an empty `site/`.",
+            "Three builds of the same postmortems, each from an empty `site/` with the search",
+            "plugin: the knowledge base with the plugin (`postmortems/`, the `postmortems` plugin,",
+            "its generated pages), and two plain mkdocs-material projects that keep the same files",
+            "in `docs/postmortems/`, out of the navigation with `not_in_nav` as the plugin keeps",
+            "its pages out. *Plain (same files)* has the files as they are, front matter included,",
+            "which MkDocs reads itself as page metadata (PyYAML's `CSafeLoader`; the title comes",
+            "from `title:`): it is the issue's \"plain mkdocs-material build of the same Markdown",
+            'files", so the targets are judged against it. *Plain (front matter stripped)* has',
+            "each front matter replaced by its title as a heading and reads no YAML at all, so",
+            "all the plugin does counts as overhead, reading the front matter included: the",
+            "stricter comparison, shown so that the plugin's whole cost stays in view. The last",
+            "three columns divide the plugin build's figures by the row's.",
             "",
-            "| build | wall s | spread | wall ratio | CPU s | CPU ratio | peak MiB |",
-            "|---|---|---|---|---|---|---|",
+            "| build | wall s | spread | CPU s | peak MiB | plugin / this: wall | CPU | peak |",
+            "|---|---|---|---|---|---|---|---|",
         ]
         for build in results.builds:
-            lines.append(_series_row(f"plain, N={build.size:,}", build.plain))
-            lines.append(_series_row(f"plugin, N={build.size:,}", build.plugin, build.plain))
+            lines += _build_rows(build)
         lines += [
             "",
             "The navigation never lists postmortems, so a page does not grow with N: the page",
@@ -539,11 +621,14 @@ def report(results: Results, findings: str = "") -> str:
         if len(sizes) > 1:
             lines += ["", "Growth of the plugin build with N (wall time):", ""]
             for previous, current in zip(results.builds, results.builds[1:], strict=False):
+                same_files = _ratio(current.plain_same_files.wall, previous.plain_same_files.wall)
+                stripped = _ratio(current.plain_stripped.wall, previous.plain_stripped.wall)
                 lines.append(
                     f"- N={current.size:,} / N={previous.size:,}: "
                     f"{_ratio(current.plugin.wall, previous.plugin.wall):.2f}x for "
                     f"{current.size / previous.size:.0f}x the postmortems "
-                    f"(plain: {_ratio(current.plain.wall, previous.plain.wall):.2f}x)"
+                    f"(plain, same files: {same_files:.2f}x; front matter stripped: "
+                    f"{stripped:.2f}x)"
                 )
     if results.check:
         check = results.check
@@ -570,6 +655,8 @@ def report(results: Results, findings: str = "") -> str:
             "",
             f"## `mkdocs serve`: rebuild after one postmortem changed, N={options.serve_size:,}",
             "",
+            "The plain site is mkdocs-material without the plugin over the same files as they",
+            "are, front matter included, as in the build's *plain (same files)*.",
             '*Reported* is MkDocs\' own "Documentation built in X seconds"; *observed* runs from',
             "writing the file to that log line, so it includes the file watcher's delay.",
             "",
@@ -613,7 +700,8 @@ def raw(results: Results) -> dict[str, Any]:
             {
                 "size": build.size,
                 "plugin": series(build.plugin),
-                "plain": series(build.plain),
+                "plain_same_files": series(build.plain_same_files),
+                "plain_stripped": series(build.plain_stripped),
                 "probe_page_bytes": build.probe_page_bytes,
                 "home_page_bytes": build.home_page_bytes,
             }

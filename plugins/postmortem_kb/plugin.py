@@ -30,7 +30,7 @@ from postmortem_kb.indexes import MarkerIndex, browse_index, tag_anchor
 from postmortem_kb.knowledge_base import KnowledgeBase, collector_paused, load_knowledge_base
 from postmortem_kb.lint import RecurrenceNotices
 from postmortem_kb.model import Problem
-from postmortem_kb.rendering import Renderer, put_back_islands
+from postmortem_kb.rendering import Renderer, default_template_cache, put_back_islands
 from postmortem_kb.reporting import MAX_NOTICES_LISTED
 from postmortem_kb.sanitize import sanitize_html
 from postmortem_kb.settings import ConfigurationError, Settings, build_date
@@ -41,6 +41,9 @@ if TYPE_CHECKING:  # imported for its type only: it loads the whole development 
     from mkdocs.livereload import LiveReloadServer
 
 log = get_plugin_logger(__name__)
+
+HEADING_IDS = "postmortem_kb.heading_ids"
+"""The Markdown extension that gives the index pages' headings their anchors."""
 
 MAX_PROBLEMS_SHOWN = 200
 
@@ -91,13 +94,10 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         if "assets/pmkb.css" not in config.extra_css:
             config.extra_css.append("assets/pmkb.css")
         _add_theme_overrides(config)
-        # The index pages give their sections anchors with attr_list ({ #2025-q1 }), as
-        # Material's tags plugin does for its listings.
-        if not any(
-            isinstance(name, str) and name.split(".")[-1] == "attr_list"
-            for name in config.markdown_extensions
-        ):
-            config.markdown_extensions.append("attr_list")
+        # The index pages give their sections anchors ({ #2025-q1 }), read by a narrow
+        # extension rather than attr_list, which would walk every element of every page.
+        if HEADING_IDS not in config.markdown_extensions:
+            config.markdown_extensions.append(HEADING_IDS)
         return config
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
@@ -132,7 +132,10 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         self._report(knowledge_base.problems, knowledge_base.deferred_notices)
         self.knowledge_base = knowledge_base
         renderer = Renderer(
-            self.settings.templates_dir, config.use_directory_urls, collect_islands=True
+            self.settings.templates_dir,
+            config.use_directory_urls,
+            collect_islands=True,
+            template_cache=default_template_cache(),
         )
         self.renderer = renderer
         index = browse_index(knowledge_base.postmortems, self.settings, self.today)

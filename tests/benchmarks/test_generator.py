@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import html
 import json
 import os
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from benchmarks.generate import draw_postmortems, generate_knowledge_base, generate_plain_site
@@ -44,9 +46,32 @@ def test_a_generated_knowledge_base_passes_check_and_builds(
     )
 
 
-def test_the_plain_site_has_the_same_pages_without_front_matter(tmp_path: Path) -> None:
+def test_the_plain_site_of_the_same_files_keeps_their_front_matter(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     kb = generate_knowledge_base(tmp_path / "kb", 5)
-    plain = generate_plain_site(kb, tmp_path / "plain")
+    plain = generate_plain_site(kb, tmp_path / "plain", strip_front_matter=False)
+    pages = sorted((plain / "docs/postmortems").iterdir())
+    assert [page.name for page in pages] == sorted(path.name for path in kb.files)
+    for source in kb.files:
+        assert (plain / "docs/postmortems" / source.name).read_bytes() == source.read_bytes()
+    config = (plain / "mkdocs.yml").read_text()
+    assert "not_in_nav" in config
+    assert "- postmortems" not in config
+    # MkDocs reads the front matter itself: the page's title comes from `title:`.
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", kb.source_date_epoch)
+    site = build(plain, strict=True)
+    front_matter = kb.files[0].read_text().split("---\n", 2)[1]
+    title = yaml.safe_load(front_matter)["title"]
+    page = (site / "postmortems" / kb.files[0].stem / "index.html").read_text()
+    assert f"<title>{html.escape(title, quote=False)} - " in page
+    assert "id: PM-" not in page
+    assert kb.files[0].stem not in (site / "index.html").read_text()
+
+
+def test_the_stripped_plain_site_has_the_same_pages_without_front_matter(tmp_path: Path) -> None:
+    kb = generate_knowledge_base(tmp_path / "kb", 5)
+    plain = generate_plain_site(kb, tmp_path / "plain", strip_front_matter=True)
     pages = sorted((plain / "docs/postmortems").iterdir())
     assert [page.name for page in pages] == sorted(path.name for path in kb.files)
     text = pages[0].read_text()

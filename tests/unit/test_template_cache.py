@@ -1,0 +1,51 @@
+"""Compiled templates are kept between runs, and an edited template is compiled again."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from postmortem_kb.rendering import Renderer, TemplateCache
+
+
+def test_a_second_renderer_loads_compiled_templates(tmp_path: Path) -> None:
+    cache_dir = tmp_path / "cache"
+    cache_dir.mkdir()
+    overrides = tmp_path / "templates"
+    overrides.mkdir()
+    (overrides / "t.md.j2").write_text("one {{ value }}\n")
+    first = Renderer(overrides, template_cache=TemplateCache(str(cache_dir)))
+    assert first.render("t.md.j2", "x.md", value=1) == "one 1\n"
+    entries = sorted(cache_dir.iterdir())
+    assert entries, "the compiled template was not kept"
+    # An edited override is compiled again, not served from the cache.
+    (overrides / "t.md.j2").write_text("two {{ value }}\n")
+    second = Renderer(overrides, template_cache=TemplateCache(str(cache_dir)))
+    assert second.render("t.md.j2", "x.md", value=2) == "two 2\n"
+
+
+def test_a_cache_that_cannot_be_written_is_skipped(tmp_path: Path) -> None:
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    cache = TemplateCache(str(gone))
+    gone.rmdir()  # the folder vanished: writing an entry fails
+    overrides = tmp_path / "templates"
+    overrides.mkdir()
+    (overrides / "t.md.j2").write_text("still {{ value }}\n")
+    renderer = Renderer(overrides, template_cache=cache)
+    assert renderer.render("t.md.j2", "x.md", value=1) == "still 1\n"
+    assert not gone.exists()
+
+
+def test_a_corrupt_entry_is_compiled_again(tmp_path: Path) -> None:
+    cache_dir = tmp_path / "cache"
+    cache_dir.mkdir()
+    overrides = tmp_path / "templates"
+    overrides.mkdir()
+    (overrides / "t.md.j2").write_text("ok {{ value }}\n")
+    Renderer(overrides, template_cache=TemplateCache(str(cache_dir))).render(
+        "t.md.j2", "x.md", value=1
+    )
+    for entry in cache_dir.iterdir():
+        entry.write_bytes(b"garbage")
+    renderer = Renderer(overrides, template_cache=TemplateCache(str(cache_dir)))
+    assert renderer.render("t.md.j2", "x.md", value=3) == "ok 3\n"
