@@ -11,6 +11,10 @@ checker of jsonschema, or for ``date`` and ``date-time`` the same checks made wi
 it; Python's ``re.search``), and it is used only for schemas made of
 keywords whose meaning is the same in both (``_FAST_KEYWORDS``); a differential test checks
 the agreement on every fixture and on generated variants.
+
+The schema's own check against its metaschema works the same way: jsonschema-rs answers for a
+valid schema, where it agrees with jsonschema, and jsonschema decides (and words the message)
+for any other. A build or check in which everything is valid never imports jsonschema.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import functools
+import importlib.util
 import json
 import re
 import unicodedata
@@ -102,13 +107,12 @@ def _checks(parse: Any) -> Any:
 _FORMATS: dict[str, Callable[[str], Any]] = {"date": parse_date, "date-time": parse_timestamp}
 """The formats the schema asserts, each checked by the function that later parses the value:
 both validation paths use these, and nothing else (other formats are not asserted)."""
-_REQUIRED_FORMATS = ("date", "date-time")
 
 
 @functools.cache
 def _format_checker() -> FormatChecker:
-    # jsonschema is imported on first use: a warm ``pmkb check`` answers from its cache
-    # without it.
+    # jsonschema is imported on first use: a build or check in which every file is valid
+    # never needs it.
     from jsonschema import FormatChecker
 
     checker = FormatChecker()  # jsonschema's formats, with ours for dates and date-times
@@ -174,6 +178,9 @@ def load_schema(path: Path, severities: Sequence[str], *, check: bool = True) ->
 
 
 def _check_schema(path: Path, schema: Any) -> None:
+    if _fast_metaschema_check_passes(schema):
+        return
+    # jsonschema gives the verdict (and writes the message) whenever the fast check cannot.
     from jsonschema import Draft202012Validator
     from jsonschema.exceptions import SchemaError
 
@@ -184,12 +191,84 @@ def _check_schema(path: Path, schema: Any) -> None:
         raise ConfigurationError(
             f"the schema {path} is not a valid JSON Schema at {where}: {error.message}"
         ) from None
-    missing = [name for name in _REQUIRED_FORMATS if name not in _format_checker().checkers]
-    if missing:  # pragma: no cover - rfc3339-validator is a dependency
-        raise ConfigurationError(
-            "the format checks for " + ", ".join(missing) + " are unavailable: "
-            "install rfc3339-validator"
-        )
+
+
+_DRAFT_2020_12 = (
+    "https://json-schema.org/draft/2020-12/schema",
+    "https://json-schema.org/draft/2020-12/schema#",
+)
+"""The ``$schema`` values for which jsonschema-rs checks against the 2020-12 metaschema, the
+one jsonschema's ``Draft202012Validator.check_schema`` always uses."""
+
+_URI_FORMAT_LIBRARIES = ("rfc3987", "rfc3986_validator")
+"""The libraries with which jsonschema asserts the ``uri`` and ``uri-reference`` formats that
+the metaschema gives ``$schema``, ``$id``, ``$ref``...; without them it does not check these."""
+
+
+def _fast_metaschema_check_passes(schema: Any) -> bool:
+    """Whether jsonschema-rs finds the schema valid, in a case where it agrees with jsonschema.
+
+    Importing jsonschema costs a fresh process more than the rest of a small build's
+    validation, for a schema that is nearly always valid; jsonschema-rs checks it in 0.5 ms
+    (0.03 ms once warm). Its check differs from jsonschema's ``check_schema`` in two ways,
+    found by the differential test: it follows ``$schema`` to an older draft's metaschema,
+    where jsonschema always checks against 2020-12; and it asserts none of the metaschema's
+    formats, where jsonschema asserts ``regex`` (Python's ``re``) and, with a URI library
+    installed, ``uri`` and ``uri-reference``. So "valid" is taken only for a 2020-12 schema
+    whose regular expressions compile in Python, with no URI library about; anything else,
+    and any "invalid", is jsonschema's to decide.
+    """
+    if isinstance(schema, dict):
+        declared = schema.get("$schema", _DRAFT_2020_12[0])
+        if not isinstance(declared, str) or declared not in _DRAFT_2020_12:
+            return False
+    if _uri_formats_asserted():
+        return False
+    try:
+        import jsonschema_rs
+
+        if not jsonschema_rs.meta.is_valid(schema):
+            return False
+    except Exception:  # absent, too old to have ``meta``, or a value it cannot take
+        return False
+    return all(_compiles(pattern) for pattern in _regular_expressions(schema))
+
+
+@functools.cache
+def _uri_formats_asserted() -> bool:
+    """Whether jsonschema would check the metaschema's URI formats (found without importing)."""
+    return any(importlib.util.find_spec(name) is not None for name in _URI_FORMAT_LIBRARIES)
+
+
+def _regular_expressions(schema: Any) -> Iterator[str]:
+    """Every text the metaschema's ``regex`` format applies to, and possibly a few more.
+
+    That is each ``pattern`` value and each ``patternProperties`` name of a subschema. Any key
+    of that name is taken, wherever it is (inside an ``enum`` or under ``properties`` too):
+    one taken by excess can only send the schema to jsonschema, never let a bad one through.
+    """
+    pending = [schema]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, dict):
+            pattern = node.get("pattern")
+            if isinstance(pattern, str):
+                yield pattern
+            names = node.get("patternProperties")
+            if isinstance(names, dict):
+                yield from names
+            pending.extend(node.values())
+        elif isinstance(node, list):
+            pending.extend(node)
+
+
+def _compiles(pattern: str) -> bool:
+    """Whether ``re.compile`` takes the pattern, which is jsonschema's ``regex`` check."""
+    try:
+        re.compile(pattern)
+    except Exception:  # re.error, or an error jsonschema would raise: it decides
+        return False
+    return True
 
 
 class SchemaValidator:
