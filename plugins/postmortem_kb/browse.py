@@ -12,7 +12,6 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
 
 from markupsafe import Markup, escape
 
@@ -28,7 +27,7 @@ from postmortem_kb.indexes import (
 )
 from postmortem_kb.knowledge_base import value_slug
 from postmortem_kb.model import Postmortem
-from postmortem_kb.rendering import Renderer, dest_url
+from postmortem_kb.rendering import Renderer, root_path, site_path
 from postmortem_kb.settings import Settings
 from postmortem_kb.site import GeneratedPage, postmortem_src_uri
 from postmortem_kb.tracking import ACTION_ITEMS_PAGE
@@ -88,10 +87,9 @@ Escaping turns every ``<`` of a value into an entity, so no value can spell it."
 class SiteLinks:
     """Links that start at ``SITE_ROOT``, for rows that serve pages at any depth.
 
-    Each page then puts its own way up in place of ``SITE_ROOT``: nothing from ``../`` on a
-    top-level page, ``../../`` on a service page. The links differ from ``rendering.Links``
-    only in that they always go up to the root, never across (``../postmortems/a/`` from
-    ``postmortems/``, where ``Links`` gives ``a/``); both lead to the same page.
+    Each page then puts its own way up (``rendering.root_path``) in place of ``SITE_ROOT``:
+    nothing from ``../`` on a top-level page, ``../../`` on a service page, which is what
+    ``rendering.Links`` writes on each page.
     """
 
     def __init__(self, use_directory_urls: bool = True) -> None:
@@ -103,16 +101,12 @@ class SiteLinks:
         """The URL of ``src_uri``, with an optional anchor, from ``SITE_ROOT``."""
         url = self._made.get((src_uri, anchor))
         if url is None:
-            path = quote(dest_url(src_uri, self.use_directory_urls), safe="/.-_~") or "./"
-            fragment = f"#{quote(anchor, safe='-_.:')}" if anchor else ""
+            path = site_path(src_uri, anchor, self.use_directory_urls)
+            if not path or path.startswith("#"):
+                path = "./" + path
             # Markup, as SITE_ROOT must not be escaped; quote() left no character to escape.
-            url = self._made[(src_uri, anchor)] = Markup(SITE_ROOT + path + fragment)
+            url = self._made[(src_uri, anchor)] = Markup(SITE_ROOT + path)
         return url
-
-
-def root_path(page_src_uri: str, use_directory_urls: bool = True) -> str:
-    """The way up from a page to the site root: ``""``, ``"../"``, ``"../../"``..."""
-    return "../" * dest_url(page_src_uri, use_directory_urls).count("/")
 
 
 MACROS = "browse/_macros.md.j2"

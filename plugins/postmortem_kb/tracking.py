@@ -49,7 +49,7 @@ from postmortem_kb.metrics import (
     tracked_items,
 )
 from postmortem_kb.model import Postmortem
-from postmortem_kb.rendering import Links, Renderer
+from postmortem_kb.rendering import Renderer
 from postmortem_kb.settings import Settings
 from postmortem_kb.site import GeneratedPage, postmortem_src_uri
 
@@ -100,22 +100,12 @@ def tracking_pages(
 
 
 def postmortem_hrefs(renderer: Renderer, page_src_uri: str) -> Callable[[Postmortem], str]:
-    """``link(pm_uri(postmortem))`` for the page at ``page_src_uri``, computed once per postmortem.
+    """``link(pm_uri(postmortem))`` for the page at ``page_src_uri``.
 
-    The tracking pages link each postmortem from every row of its action items or causes:
-    thousands of links to a few hundred pages, each a ``relpath`` and a ``quote``.
+    The tracking pages link each postmortem from every row of its action items or causes.
     """
-    links = Links(page_src_uri, renderer.use_directory_urls)
-    cache: dict[str, str] = {}
-
-    def href(postmortem: Postmortem) -> str:
-        src_uri = postmortem_src_uri(postmortem)
-        found = cache.get(src_uri)
-        if found is None:
-            found = cache[src_uri] = links(src_uri)
-        return found
-
-    return href
+    links = renderer.links(page_src_uri)
+    return lambda postmortem: links(postmortem_src_uri(postmortem))
 
 
 def action_items_page(

@@ -175,7 +175,7 @@ def test_the_services_pages(site: Path) -> None:
     assert list(rows) == ["checkout", "orders-db", "search"]
     checkout = [" ".join(c.get_text().split()) for c in rows["checkout"].find_all(["th", "td"])]
     assert checkout == ["checkout", "3", "2024-04-20 PM-4", "1 h 38 min (3 of 3)", "2 1 overdue"]
-    assert rows["checkout"].select_one("a")["href"] == "checkout/"  # type: ignore[index]
+    assert rows["checkout"].select_one("a")["href"] == "../services/checkout/"  # type: ignore[index]
 
     service = page(site, "services/checkout/")
     assert soup_title(service) == "checkout"
@@ -405,7 +405,7 @@ def test_a_service_named_index_does_not_replace_the_services_index(
     )
     assert "Services" in soup_title(page(site, "services/"))
     assert soup_title(page(site, "services/index_/")) == "index"
-    assert page(site, "services/").select_one('a[href="index_/"]') is not None
+    assert page(site, "services/").select_one('a[href="../services/index_/"]') is not None
 
 
 def test_home_page_markers(tmp_path: Path, fixed_date: None) -> None:
