@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import gc
 import hashlib
 import os
@@ -151,6 +152,7 @@ def slugify(text: str) -> str:
 MAX_VALUE_SLUG = 80
 
 
+@functools.lru_cache(maxsize=4096)
 def value_slug(value: str) -> str:
     """The URL segment or anchor of a tag, service, category or severity level.
 

@@ -9,6 +9,7 @@ the page that links, because MkDocs does not rewrite links inside raw HTML.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import re
 from collections.abc import Mapping
@@ -42,7 +43,13 @@ def markdown_text(value: object) -> Markup:
     Markdown and HTML read ``&#42;`` as a literal ``*``, so nothing in the value can open
     emphasis, a link, a table cell, an HTML tag or an entity. Line breaks become spaces.
     """
-    text = " ".join(str(value).split())
+    return _markdown_text(value if type(value) is str else str(value))
+
+
+@functools.lru_cache(maxsize=4096)
+def _markdown_text(text: str) -> Markup:
+    # Remembered: the indexes write the same services, tags and levels thousands of times.
+    text = " ".join(text.split())
     return Markup(_MARKDOWN_PUNCTUATION.sub(lambda match: f"&#{ord(match.group())};", text))
 
 
@@ -184,6 +191,9 @@ class Renderer:
             lstrip_blocks=True,
             keep_trailing_newline=True,
             bytecode_cache=template_cache,
+            # A renderer lives for one build: no template changes under it, and checking
+            # each one's file on every render (1,000 postmortem pages) costs a stat each.
+            auto_reload=False,
         )
         self.env.filters["md"] = markdown_text
         self.env.filters["minutes"] = format_minutes
@@ -277,7 +287,16 @@ def put_back_islands(html: str, islands: Mapping[str, str]) -> tuple[str, set[st
 
 def css_token(value: object) -> str:
     """A value reduced to a CSS class token (letters, digits, hyphens)."""
-    return re.sub(r"[^a-z0-9-]+", "-", str(value).lower()).strip("-") or "x"
+    return _css_token(value if type(value) is str else str(value))
+
+
+@functools.lru_cache(maxsize=1024)
+def _css_token(text: str) -> str:
+    # Remembered: a few statuses and levels, on every row of every table.
+    return _NOT_TOKEN.sub("-", text.lower()).strip("-") or "x"
+
+
+_NOT_TOKEN = re.compile(r"[^a-z0-9-]+")
 
 
 def escape_html(value: object) -> Markup:

@@ -13,7 +13,7 @@ from typing import Any, TextIO
 
 from markupsafe import Markup, escape
 
-from postmortem_kb.analysis import derived_times, escalation_level, overdue_days
+from postmortem_kb.analysis import DerivedTimes, derived_times, escalation_level, overdue_days
 from postmortem_kb.export import write_export_json
 from postmortem_kb.indexes import BrowseIndex, service_src_uri, severity_rank, tag_anchor
 from postmortem_kb.knowledge_base import KnowledgeBase, value_slug
@@ -64,11 +64,13 @@ def postmortem_page(
     settings: Settings,
     renderer: Renderer,
     today: dt.date,
-    severity_median: Mapping[str, Fraction | None] | None = None,
+    severity_median: Mapping[str, Fraction | None] | DerivedTimes | None = None,
 ) -> GeneratedPage:
     """A postmortem's page: the header card from its front matter, then its body.
 
-    ``severity_median`` holds the medians of its severity level, shown beside its own times.
+    ``severity_median`` holds the medians of its severity level, shown beside its own times
+    (or those medians already rounded, as ``rounded_times`` gives them: the same for every
+    postmortem of a level).
     """
     items = []
     for item in postmortem.action_items:
@@ -85,7 +87,9 @@ def postmortem_page(
         src_uri,
         pm=postmortem,
         times=derived_times(postmortem),
-        severity_median=rounded_times(severity_median or {}),
+        severity_median=severity_median
+        if isinstance(severity_median, DerivedTimes)
+        else rounded_times(severity_median or {}),
         severity_rank=severity_rank(postmortem.severity, settings.severities),
         items=items,
         related=related,
@@ -140,7 +144,10 @@ def generate_site(
 
     postmortems = knowledge_base.postmortems
     by_id = {pm.id: pm for pm in postmortems}
-    medians = severity_medians(postmortems, settings.severities)
+    medians = {
+        level: rounded_times(times)
+        for level, times in severity_medians(postmortems, settings.severities).items()
+    }
     pages = [
         postmortem_page(pm, by_id, settings, renderer, today, medians[pm.severity])
         for pm in postmortems
