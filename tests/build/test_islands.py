@@ -83,3 +83,15 @@ def test_the_streamed_export_is_the_export(tmp_path: Path) -> None:
     assert json.loads(text) == export_data(postmortems, today, {}, 2)
     assert "<" not in text and "\\u003cb\\u003e \\u0026 c" in text
     assert text.count("\n") == 12  # one member a line, one record a line
+
+
+def test_the_export_leaves_the_front_matter_as_it_was(tmp_path: Path) -> None:
+    files = {"a.md": postmortem_text(id="PM-1")}
+    root = write_kb(tmp_path, files)
+    settings = Settings(root=root, postmortems_dir=root / "postmortems")
+    (postmortem,) = load_knowledge_base(settings).postmortems
+    before = json.dumps(postmortem.source.front_matter, sort_keys=True)
+    data = export_data([postmortem], dt.date(2030, 1, 1), {}, 2)
+    (record,) = data["postmortems"]
+    assert record["action_items"] and "overdue_days" in record["action_items"][0]
+    assert json.dumps(postmortem.source.front_matter, sort_keys=True) == before
