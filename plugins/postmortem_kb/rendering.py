@@ -11,9 +11,11 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -139,24 +141,52 @@ class TemplateCache(FileSystemBytecodeCache):
     Compiling the package's templates costs about 0.15 s of every build (and of every
     rebuild of ``mkdocs serve``); loading them compiled, a few milliseconds. Jinja keys each
     entry by the template's name and file and checks it against a hash of the template's
-    source and the Python version, so an edited override is compiled again.
+    source and the Python version, so an edited template is compiled again. With
+    ``only_under``, only the templates whose files are in that folder are kept: a knowledge
+    base's overrides (and every test's temporary ones) would otherwise add entries that
+    nothing ever removes.
     """
 
+    def __init__(self, directory: str | None = None, only_under: str | None = None) -> None:
+        """A cache in ``directory`` (Jinja's own folder by default)."""
+        super().__init__(directory)
+        self.only_under = only_under
+        self._passed_by: set[str] = set()
+
+    def get_bucket(
+        self, environment: Environment, name: str, filename: str | None, source: str
+    ) -> Bucket:
+        """The template's entry; an empty one, never stored, for a file not under ``only_under``."""
+        if self.only_under is None or (filename or "").startswith(self.only_under):
+            return super().get_bucket(environment, name, filename, source)
+        bucket = Bucket(
+            environment, self.get_cache_key(name, filename), self.get_source_checksum(source)
+        )
+        self._passed_by.add(bucket.key)
+        return bucket
+
     def dump_bytecode(self, bucket: Bucket) -> None:
-        """Write an entry, unless the folder cannot take it."""
+        """Write an entry, unless it is not to be kept or the folder cannot take it."""
+        if bucket.key in self._passed_by:
+            return
         with contextlib.suppress(OSError):
             super().dump_bytecode(bucket)
 
 
-def default_template_cache() -> BytecodeCache | None:
-    """The template cache in Jinja's own folder for this user in the temp directory.
+PACKAGE_TEMPLATES = str(resources.files("postmortem_kb").joinpath("templates"))
+"""Where the package's own templates are (the only ones the plugin's cache keeps)."""
+
+
+def default_template_cache(directory: str | None = None) -> BytecodeCache | None:
+    """The cache of the package's compiled templates, in Jinja's own folder for this user in
+    the temp directory (or in ``directory``).
 
     Jinja creates that folder readable by its owner only and refuses one that another user
     could write to (compiled templates are code). None when there is no such folder to use.
     Never in the knowledge base's repository, where a pull request could commit one.
     """
     try:
-        return TemplateCache()
+        return TemplateCache(directory, only_under=PACKAGE_TEMPLATES + os.sep)
     except (OSError, RuntimeError):
         return None
 

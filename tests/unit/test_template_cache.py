@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from postmortem_kb.rendering import Renderer, TemplateCache
+from postmortem_kb.rendering import Renderer, TemplateCache, default_template_cache
 
 
 def test_a_second_renderer_loads_compiled_templates(tmp_path: Path) -> None:
@@ -49,3 +49,20 @@ def test_a_corrupt_entry_is_compiled_again(tmp_path: Path) -> None:
         entry.write_bytes(b"garbage")
     renderer = Renderer(overrides, template_cache=TemplateCache(str(cache_dir)))
     assert renderer.render("t.md.j2", "x.md", value=3) == "ok 3\n"
+
+
+def test_the_plugin_keeps_only_the_package_s_own_templates(tmp_path: Path) -> None:
+    cache_dir = tmp_path / "cache"
+    cache_dir.mkdir()
+    overrides = tmp_path / "templates"
+    overrides.mkdir()
+    (overrides / "t.md.j2").write_text("override {{ value }}\n")
+    cache = default_template_cache(str(cache_dir))
+    renderer = Renderer(overrides, template_cache=cache)
+    assert renderer.render("t.md.j2", "x.md", value=1) == "override 1\n"
+    assert not list(cache_dir.iterdir()), "an override's compiled form was kept"
+    renderer.env.get_template("browse/_macros.md.j2")  # one of the package's own
+    assert len(list(cache_dir.iterdir())) == 1
+    # Loaded back from the cache by a new renderer.
+    again = Renderer(template_cache=default_template_cache(str(cache_dir)))
+    assert again.env.get_template("browse/_macros.md.j2") is not None
