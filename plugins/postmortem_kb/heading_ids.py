@@ -41,21 +41,19 @@ class HeadingIds(Treeprocessor):
         for element in root:
             if element.tag not in _HEADINGS:
                 continue
-            if len(element):
-                last = element[-1]
-                text = last.tail
-                if text and text.endswith("}"):
-                    match = _ID_SUFFIX.search(text)
-                    if match:
-                        last.tail = text[: match.start()]
-                        element.set("id", match.group(1))
+            # The heading's last text: the tail of its last inline child, else its own text.
+            last = element[-1] if len(element) else None
+            text = element.text if last is None else last.tail
+            if not text or not text.endswith("}"):
+                continue
+            match = _ID_SUFFIX.search(text)
+            if match is None:
+                continue
+            if last is None:
+                element.text = text[: match.start()]
             else:
-                text = element.text
-                if text and text.endswith("}"):
-                    match = _ID_SUFFIX.search(text)
-                    if match:
-                        element.text = text[: match.start()]
-                        element.set("id", match.group(1))
+                last.tail = text[: match.start()]
+            element.set("id", match.group(1))
 
 
 def makeExtension(**kwargs: object) -> HeadingIdsExtension:
