@@ -6,7 +6,6 @@ import datetime as dt
 import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from fractions import Fraction
 from importlib import resources
 from pathlib import Path
 from typing import Any, TextIO
@@ -64,13 +63,12 @@ def postmortem_page(
     settings: Settings,
     renderer: Renderer,
     today: dt.date,
-    severity_median: Mapping[str, Fraction | None] | DerivedTimes | None = None,
+    severity_median: DerivedTimes | None = None,
 ) -> GeneratedPage:
     """A postmortem's page: the header card from its front matter, then its body.
 
-    ``severity_median`` holds the medians of its severity level, shown beside its own times
-    (or those medians already rounded, as ``rounded_times`` gives them: the same for every
-    postmortem of a level).
+    ``severity_median`` holds the medians of its severity level, rounded as
+    ``rounded_times`` gives them (once per level), shown beside its own times.
     """
     items = []
     for item in postmortem.action_items:
@@ -87,9 +85,7 @@ def postmortem_page(
         src_uri,
         pm=postmortem,
         times=derived_times(postmortem),
-        severity_median=severity_median
-        if isinstance(severity_median, DerivedTimes)
-        else rounded_times(severity_median or {}),
+        severity_median=severity_median if severity_median is not None else rounded_times({}),
         severity_rank=severity_rank(postmortem.severity, settings.severities),
         items=items,
         related=related,
