@@ -108,17 +108,22 @@ def knowledge_bases(draw: st.DrawFn) -> list[RecurrenceFacts]:
     return facts
 
 
-@settings(max_examples=300)
-@given(knowledge_bases(), st.integers(min_value=0, max_value=4), st.booleans())
-def test_notices_made_per_category_are_the_notices_made_one_by_one(
-    facts: list[RecurrenceFacts], threshold: int, aliases: bool
-) -> None:
-    configured = Settings(
+def _settings(threshold: int, aliases: bool) -> Settings:
+    """A knowledge base's settings with this threshold, and two aliases or none."""
+    return Settings(
         root=Path("/kb"),
         postmortems_dir=Path("/kb/postmortems"),
         recurring_threshold=threshold,
         taxonomy={"db": "database", "config": "deploy"} if aliases else {},
     )
+
+
+@settings(max_examples=300)
+@given(knowledge_bases(), st.integers(min_value=0, max_value=4), st.booleans())
+def test_notices_made_per_category_are_the_notices_made_one_by_one(
+    facts: list[RecurrenceFacts], threshold: int, aliases: bool
+) -> None:
+    configured = _settings(threshold, aliases)
     assert recurrence_notices(facts, configured) == reference_notices(facts, configured)
 
 
@@ -128,12 +133,7 @@ def test_notices_counted_before_they_are_written_are_the_notices_written(
     facts: list[RecurrenceFacts], threshold: int, aliases: bool
 ) -> None:
     # counts() has a fast path that finds no notice: it must count what problems() writes.
-    configured = Settings(
-        root=Path("/kb"),
-        postmortems_dir=Path("/kb/postmortems"),
-        recurring_threshold=threshold,
-        taxonomy={"db": "database", "config": "deploy"} if aliases else {},
-    )
+    configured = _settings(threshold, aliases)
     written = Counter(problem.file for problem in reference_notices(facts, configured))
     notices = RecurrenceNotices(facts, configured)
     assert notices.counts() == dict(written)

@@ -7,12 +7,18 @@ from pathlib import Path
 from postmortem_kb.rendering import Renderer, TemplateCache, default_template_cache
 
 
-def test_a_second_renderer_loads_compiled_templates(tmp_path: Path) -> None:
+def _folders(tmp_path: Path, template: str) -> tuple[Path, Path]:
+    """An empty cache folder, and a templates folder whose ``t.md.j2`` is ``template``."""
     cache_dir = tmp_path / "cache"
     cache_dir.mkdir()
     overrides = tmp_path / "templates"
     overrides.mkdir()
-    (overrides / "t.md.j2").write_text("one {{ value }}\n")
+    (overrides / "t.md.j2").write_text(template)
+    return cache_dir, overrides
+
+
+def test_a_second_renderer_loads_compiled_templates(tmp_path: Path) -> None:
+    cache_dir, overrides = _folders(tmp_path, "one {{ value }}\n")
     first = Renderer(overrides, template_cache=TemplateCache(str(cache_dir)))
     assert first.render("t.md.j2", "x.md", value=1) == "one 1\n"
     entries = sorted(cache_dir.iterdir())
@@ -37,11 +43,7 @@ def test_a_cache_that_cannot_be_written_is_skipped(tmp_path: Path) -> None:
 
 
 def test_a_corrupt_entry_is_compiled_again(tmp_path: Path) -> None:
-    cache_dir = tmp_path / "cache"
-    cache_dir.mkdir()
-    overrides = tmp_path / "templates"
-    overrides.mkdir()
-    (overrides / "t.md.j2").write_text("ok {{ value }}\n")
+    cache_dir, overrides = _folders(tmp_path, "ok {{ value }}\n")
     Renderer(overrides, template_cache=TemplateCache(str(cache_dir))).render(
         "t.md.j2", "x.md", value=1
     )
@@ -52,11 +54,7 @@ def test_a_corrupt_entry_is_compiled_again(tmp_path: Path) -> None:
 
 
 def test_the_plugin_keeps_only_the_package_s_own_templates(tmp_path: Path) -> None:
-    cache_dir = tmp_path / "cache"
-    cache_dir.mkdir()
-    overrides = tmp_path / "templates"
-    overrides.mkdir()
-    (overrides / "t.md.j2").write_text("override {{ value }}\n")
+    cache_dir, overrides = _folders(tmp_path, "override {{ value }}\n")
     cache = default_template_cache(str(cache_dir))
     renderer = Renderer(overrides, template_cache=cache)
     assert renderer.render("t.md.j2", "x.md", value=1) == "override 1\n"
