@@ -37,6 +37,7 @@ from postmortem_kb.reporting import (
     Reporter,
     TextReporter,
     escape_data,
+    with_deferred_notices,
 )
 from postmortem_kb.settings import ConfigurationError, Settings, build_date
 from postmortem_kb.validation import SchemaValidator, load_schema
@@ -220,15 +221,8 @@ def _check(
     except ConfigurationError as error:
         _fail_configuration(str(error), output_format)
     problems = tuple(problem for problem in knowledge_base.problems if wanted(problem.file))
-    unlisted: tuple[tuple[str, str, int], ...] = ()
-    deferred = knowledge_base.deferred_notices
-    if deferred is not None:
-        counts = {file: count for file, count in deferred.counts().items() if wanted(file)}
-        listed = sum(1 for problem in problems if problem.level == "notice")
-        if listed + sum(counts.values()) > MAX_NOTICES_LISTED:
-            unlisted = tuple((file, "PM501", count) for file, count in sorted(counts.items()))
-        else:
-            problems = tuple(sorted((*problems, *deferred.problems(wanted)), key=Problem.sort_key))
+    problems, counts = with_deferred_notices(problems, knowledge_base.deferred_notices, wanted)
+    unlisted = tuple((file, "PM501", count) for file, count in sorted(counts.items()))
     # Files that are not postmortems (an image, a .markdown file) count once they are reported.
     files = {file for file in knowledge_base.files if wanted(file)}
     files.update(problem.file for problem in problems)

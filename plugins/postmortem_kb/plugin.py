@@ -31,7 +31,7 @@ from postmortem_kb.knowledge_base import KnowledgeBase, collector_paused, load_k
 from postmortem_kb.lint import RecurrenceNotices
 from postmortem_kb.model import Problem
 from postmortem_kb.rendering import Renderer, default_template_cache, put_back_islands
-from postmortem_kb.reporting import MAX_NOTICES_LISTED
+from postmortem_kb.reporting import MAX_NOTICES_LISTED, with_deferred_notices
 from postmortem_kb.sanitize import sanitize_html
 from postmortem_kb.settings import ConfigurationError, Settings, build_date
 from postmortem_kb.site import GeneratedPage, generate_site
@@ -200,11 +200,9 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         for problem in problems:
             if problem.level == "warning":
                 log.warning(str(problem))
+        problems, counts = with_deferred_notices(problems, deferred)
         notices = [problem for problem in problems if problem.level == "notice"]
-        counts = deferred.counts() if deferred is not None else {}
-        if len(notices) + sum(counts.values()) <= MAX_NOTICES_LISTED:
-            if deferred is not None:
-                notices = sorted((*notices, *deferred.problems()), key=Problem.sort_key)
+        if not counts and len(notices) <= MAX_NOTICES_LISTED:
             for problem in notices:
                 log.info(str(problem))
         else:

@@ -15,12 +15,15 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from itertools import groupby
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from postmortem_kb.model import Problem
 from postmortem_kb.rules import LEVEL_ORDER, RULES_BY_CODE
+
+if TYPE_CHECKING:
+    from postmortem_kb.lint import RecurrenceNotices
 
 JSON_FORMAT_VERSION = 1
 """Bumped when the JSON output changes incompatibly."""
@@ -33,6 +36,30 @@ MAX_NOTICE_ANNOTATIONS = 10
 step); errors and warnings are always all annotated, and the step summary counts the rest."""
 
 Echo = Callable[[str], None]
+
+
+def with_deferred_notices(
+    problems: tuple[Problem, ...],
+    deferred: RecurrenceNotices | None,
+    wanted: Callable[[str], bool] | None = None,
+) -> tuple[tuple[Problem, ...], dict[str, int]]:
+    """``problems`` with the deferred recurrence notices, or with their count per file.
+
+    The notices are written in among the problems (in order) when, with the notices already
+    there, there are at most ``MAX_NOTICES_LISTED``; past that they stay unwritten and are
+    counted, per file. ``wanted`` keeps the notices of some files only; ``problems`` are
+    expected to be of those files already. The build and ``pmkb check`` list notices alike.
+    """
+    if deferred is None:
+        return problems, {}
+    counts = {
+        file: count for file, count in deferred.counts().items() if wanted is None or wanted(file)
+    }
+    listed = sum(1 for problem in problems if problem.level == "notice")
+    if listed + sum(counts.values()) > MAX_NOTICES_LISTED:
+        return problems, counts
+    written = sorted((*problems, *deferred.problems(wanted)), key=Problem.sort_key)
+    return tuple(written), {}
 
 
 @dataclass(frozen=True)
