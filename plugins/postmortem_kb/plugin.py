@@ -21,6 +21,7 @@ from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.nav import Navigation, Section
 from mkdocs.structure.pages import Page
+from mkdocs.structure.toc import AnchorLink, TableOfContents
 from mkdocs.utils import get_relative_url, get_theme_dir
 from mkdocs.utils.templates import TemplateContext
 
@@ -36,7 +37,7 @@ from postmortem_kb.rendering import Renderer, default_template_cache, put_back_i
 from postmortem_kb.reporting import MAX_NOTICES_LISTED, with_deferred_notices
 from postmortem_kb.sanitize import sanitize_html
 from postmortem_kb.settings import ConfigurationError, Settings, build_date
-from postmortem_kb.site import GeneratedPage, generate_site
+from postmortem_kb.site import TITLE_ANCHOR, GeneratedPage, generate_site
 from postmortem_kb.validation import SchemaValidator, load_schema
 
 if TYPE_CHECKING:  # imported for its type only: it loads the whole development server
@@ -68,6 +69,8 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         self.pages: dict[str, GeneratedPage] = {}
         # The HTML islands still to put back, each dropped once back in its page.
         self.islands: dict[str, Mapping[str, str]] = {}
+        # The heads of generated pages (see rendering.page_head), each dropped once placed.
+        self.heads: dict[str, tuple[str, str | None]] = {}
         self.page_tags: dict[str, tuple[str, ...]] = {}
         self.renderer: Renderer | None = None
         self.browse: MarkerIndex | None = None
@@ -181,6 +184,9 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
             if page.html_islands:
                 self.islands[page.src_uri] = page.html_islands
                 page = replace(page, html_islands={})
+            if page.html_head:
+                self.heads[page.src_uri] = (page.html_head, page.head_title)
+                page = replace(page, html_head="")
             self.pages[page.src_uri] = replace(page, content="")
             if page.src_uri == TAGS_URI:
                 self.tags_url = file.url
@@ -304,25 +310,32 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
     def on_page_content(
         self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files
     ) -> str | None:
-        """Sanitize the HTML of postmortem pages (option ``sanitize_html``).
+        """Sanitize the HTML of postmortem pages (option ``sanitize_html``); put their head first.
 
-        Only postmortem pages take Markdown from authors; the site's own pages in ``docs/``
-        are left as written. It runs before other plugins' handlers, so that none of them
+        Only postmortem pages take Markdown from authors; the site's own pages in ``docs/`` are
+        left as written. It runs before other plugins' handlers, so that none of them
         (Material's typeset plugin copies headings into the table of contents) sees the
-        author's HTML before it is cleaned.
+        author's HTML before it is cleaned. The head (the title, the header card and the
+        search terms: see ``page_head``) is the plugin's own escaped HTML: it is not
+        sanitized, and search indexes it with the rest.
         """
         generated = self.pages.get(page.file.src_uri)
-        if not self.config.sanitize_html or generated is None or generated.source_path is None:
+        if generated is None:
             return html
-        # The sanitizer drops comments, and the card's placeholder is one: it crosses as text.
-        # The card itself is ours, escaped, and goes in after this (on_post_page).
+        head, title = self.heads.pop(page.file.src_uri, ("", None))
+        if title is not None:
+            page.toc = _titled_toc(page.toc, title, TITLE_ANCHOR)
+        if not self.config.sanitize_html or generated.source_path is None:
+            return head + html
+        # The sanitizer drops comments, and an island's placeholder is one: it crosses as text.
+        # The islands are ours, escaped, and go in after this (on_post_page).
         islands = self.islands.get(page.file.src_uri, {})
         for placeholder in islands:
             html = html.replace(placeholder, _as_text(placeholder))
         html = sanitize_html(html)
         for placeholder in islands:
             html = html.replace(_as_text(placeholder), placeholder)
-        return html
+        return head + html
 
     # After Material's tags plugin (priority 0), which fills "tags" with chips that link
     # nowhere unless a tags listing exists: the chips of a postmortem lead to tags/ instead.
@@ -388,6 +401,13 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
             if self.settings.templates_dir is not None and self.settings.templates_dir.is_dir():
                 server.watch(str(self.settings.templates_dir))
         return server
+
+
+def _titled_toc(toc: TableOfContents, title: str, anchor: str) -> TableOfContents:
+    """``toc`` under an entry for the page's title, as Markdown makes it for a ``# Title``."""
+    entry = AnchorLink(title, anchor, 1)
+    entry.children = list(toc)
+    return TableOfContents([entry])
 
 
 def _add_theme_overrides(config: MkDocsConfig) -> None:

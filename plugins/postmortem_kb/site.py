@@ -36,6 +36,11 @@ class GeneratedPage:
         nav_order: its place in that section (smaller first).
         html_islands: placeholder to HTML, put back after Markdown (see
             ``rendering.html_island``).
+        html_head: HTML that opens the page, put before what Markdown makes of ``content``
+            (see ``rendering.page_head``).
+        head_title: the title (HTML) of the ``<h1 id="pmkb:title">`` that ``html_head``
+            opens with, if any: it heads the page's table of contents, as a title written in
+            the Markdown would (Material's "skip to content" link leads to it).
         write: for a large file, a function that writes its text to a stream, in place of
             ``content``: the plugin writes it into the site at once, so the text is never
             held whole in memory.
@@ -49,7 +54,14 @@ class GeneratedPage:
     nav_title: str | None = None
     nav_order: int = 0
     html_islands: Mapping[str, str] = field(default_factory=dict)
+    html_head: str = ""
+    head_title: str | None = None
     write: Callable[[TextIO], None] | None = None
+
+
+TITLE_ANCHOR = "pmkb:title"
+"""The id of a postmortem page's title. A heading's id made from its text can hold no colon,
+so no heading of the body can take it (footnotes' ids hold one too, ``fn:1``)."""
 
 
 def postmortem_src_uri(postmortem: Postmortem) -> str:
@@ -95,14 +107,18 @@ def postmortem_page(
         # renders to (option sanitize_html), which is where raw HTML in it can be judged.
         body=Markup(postmortem.source.body),
         today=today,
+        title_anchor=TITLE_ANCHOR,
     )
+    title = str(escape(postmortem.title))
     return GeneratedPage(
         src_uri=src_uri,
         content=rendered.content,
         html_islands=rendered.islands,
+        html_head=rendered.head,
+        head_title=title if rendered.head.startswith(f'<h1 id="{TITLE_ANCHOR}">') else None,
         # MkDocs and Material print a page's title as HTML; the title must arrive escaped.
         meta={
-            "title": str(escape(postmortem.title)),
+            "title": title,
             # Material's search and tags plugins print tags as HTML too.
             "tags": [str(escape(tag)) for tag in postmortem.tags],
         },

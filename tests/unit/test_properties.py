@@ -160,7 +160,7 @@ def run_every_rule(raw: bytes) -> None:
         return
     postmortem = build_postmortem(document, "x")
     page = postmortem_page(postmortem, {postmortem.id: postmortem}, SETTINGS, RENDERER, TODAY)
-    assert page.content.startswith("# ")
+    assert page.head_title is not None and postmortem.source.body in page.content
     exported = to_json(export_data([postmortem], TODAY, {}))
     assert "<" not in exported
     assert json.loads(exported)["postmortems"][0]["id"] == postmortem.id
