@@ -726,8 +726,25 @@ def load_text(
         body=parts.body,
         body_line=parts.body_line,
         digest=digest or hashlib.sha256(raw).hexdigest(),
+        plain_text=plain_ascii(parts.front_matter),
     )
     return LoadResult(document, warnings)
+
+
+def plain_ascii(text: str) -> bool:
+    """Whether a text is ASCII with no backslash and no control character but tab and line feed.
+
+    YAML makes a front matter's keys and values out of its text: only a double-quoted
+    escape, which starts with a backslash, writes a character that the text does not hold.
+    So no field of a plain ASCII front matter holds a control character, or only invisible
+    characters but blank space, and the check of every field for them (``PM106``) can be
+    skipped: a walk of the whole front matter, about 20 µs a file.
+    """
+    return text.isascii() and "\\" not in text and _ASCII_CONTROL.search(text) is None
+
+
+_ASCII_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
+"""The ASCII control characters but tab and line feed."""
 
 
 def load_file(path: Path, file: str, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> LoadResult:

@@ -106,6 +106,8 @@ class SourceDocument:
         body: the Markdown after the front matter.
         body_line: the line on which the body starts.
         digest: a hash of the file's bytes.
+        plain_text: whether the front matter's text is plain ASCII (``loader.plain_ascii``),
+            so that no key or value can hold a control character or only invisible ones.
     """
 
     file: str
@@ -116,6 +118,7 @@ class SourceDocument:
     body: str
     body_line: int
     digest: str
+    plain_text: bool = False
 
     def line_of(self, path: FieldPath) -> int | None:
         """The line of a field, or of its nearest parent that has one."""

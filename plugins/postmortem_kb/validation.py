@@ -592,7 +592,7 @@ def text_problems(document: SourceDocument) -> list[Problem]:
     terminal escape or a NUL has no place in a postmortem, and a title made of zero-width
     spaces would publish an invisible page. Checked on every field, known or not.
     """
-    if _plainly_clean(document.front_matter):
+    if document.plain_text or _plainly_clean(document.front_matter):
         return []
     problems: list[Problem] = []
     for path, text, is_key in _strings(document.front_matter, ()):

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import sys
 import unicodedata
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from postmortem_kb.loader import load_text, plain_ascii
 from postmortem_kb.model import FieldPath, Problem, SourceDocument, format_field_path
 from postmortem_kb.validation import first_control, only_invisible, text_problems
 
@@ -188,3 +191,40 @@ def test_a_clean_front_matter_has_no_problem() -> None:
         }
     )
     assert text_problems(doc) == []
+
+
+def loaded(front_matter_text: str) -> SourceDocument | None:
+    raw = f"---\n{front_matter_text}---\nBody\n".encode("utf-8", "surrogatepass")
+    return load_text(raw, "postmortems/x.md", Path("postmortems/x.md")).document
+
+
+@settings(max_examples=300)
+@given(
+    st.dictionaries(TEXTS.filter(bool), FRONT_MATTER, max_size=5),
+    st.sampled_from([None, '"', "'", "|", ">"]),
+    st.booleans(),
+)
+def test_a_plain_ascii_front_matter_has_no_text_problem(
+    front_matter: dict[str, Any], style: str | None, allow_unicode: bool
+) -> None:
+    # PyYAML writes what it cannot show as a double-quoted escape, or as the character.
+    text = yaml.safe_dump(front_matter, default_style=style, allow_unicode=allow_unicode)
+    doc = loaded(text)
+    if doc is None:
+        return
+    assert doc.plain_text is plain_ascii(text)
+    if doc.plain_text:
+        # The walk that plain_text lets text_problems skip finds nothing either.
+        assert text_problems(replace(doc, plain_text=False)) == []
+        assert defined_text_problems(doc) == []
+    else:
+        assert text_problems(doc) == defined_text_problems(doc)
+
+
+def test_only_a_plain_ascii_text_skips_the_walk() -> None:
+    assert plain_ascii("title: Tab\tand 'quotes' # and a comment\nsummary: |\n  two\n  lines\n")
+    for text in ('title: "\\e[31m"\n', "title: a\x1bb\n", "title: é\n", "title: a\x7f\n"):
+        assert not plain_ascii(text)
+    doc = loaded('title: "red \\e[31m"\n')
+    assert doc is not None and not doc.plain_text
+    assert [problem.field for problem in text_problems(doc)] == ["title"]
