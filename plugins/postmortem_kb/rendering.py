@@ -308,8 +308,9 @@ def page_head(context: Context, html: str) -> Markup:
     escaped punctuation), about 0.2 ms a page. In a page rendered with ``render_page`` the
     block leaves the Markdown, and the plugin puts it before the page's HTML in
     ``on_page_content``, where search still indexes it (``html_island``s inside it wait for
-    ``on_post_page`` as usual). Its headings get no table-of-contents entry. Rendered with
-    ``render``, the filter leaves the HTML where it is.
+    ``on_post_page`` as usual). Markdown makes no table-of-contents entry for its headings;
+    the plugin heads the table with a postmortem's title (``GeneratedPage.head_title``).
+    Rendered with ``render``, the filter leaves the HTML where it is.
     """
     head = context.get("_pmkb_head")
     if head is None:
