@@ -740,11 +740,11 @@ def plain_ascii(text: str) -> bool:
     characters but blank space, and the check of every field for them (``PM106``) can be
     skipped: a walk of the whole front matter, about 20 µs a file.
     """
-    return text.isascii() and "\\" not in text and _ASCII_CONTROL.search(text) is None
+    return text.isascii() and "\\" not in text and CONTROL.search(text) is None
 
 
-_ASCII_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
-"""The ASCII control characters but tab and line feed."""
+CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+"""The control characters (category Cc, a set Unicode keeps stable) but tab and line feed."""
 
 
 def load_file(path: Path, file: str, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> LoadResult:

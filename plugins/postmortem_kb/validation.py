@@ -30,7 +30,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, S
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from postmortem_kb.loader import shorten
+from postmortem_kb.loader import CONTROL, shorten
 from postmortem_kb.model import (
     TIMELINE_FIELDS,
     FieldPath,
@@ -561,15 +561,13 @@ def _field_names(paths: Iterable[FieldPath]) -> set[str | None]:
 
 
 _INVISIBLE = frozenset({"Cc", "Cf", "Zs", "Zl", "Zp", "Co", "Cs", "Cn", "Mn", "Me"})
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-"""The control characters (category Cc, a set Unicode keeps stable) but tab and line feed."""
 _VISIBLE_ASCII = re.compile("[!-~]")
 """Printable ASCII but the space: letters, digits, punctuation and symbols, all visible."""
 
 
 def first_control(text: str) -> str | None:
     """The first control character of a text (category Cc) other than tab and line feed."""
-    found = _CONTROL.search(text)
+    found = CONTROL.search(text)
     return None if found is None else found.group()
 
 
@@ -636,7 +634,7 @@ def _plainly_clean(front_matter: Any) -> bool:
             pending.extend(value.values())
         elif isinstance(value, list):
             pending.extend(value)
-    return _CONTROL.search("\n".join(texts)) is None
+    return CONTROL.search("\n".join(texts)) is None
 
 
 def _shown_part(part: str | int) -> str | int:
