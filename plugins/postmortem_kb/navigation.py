@@ -1,4 +1,4 @@
-"""Material's navigation, rendered once for the postmortem pages rather than into each one."""
+"""Material's navigation, rendered once for the pages outside it rather than into each one."""
 
 from __future__ import annotations
 
@@ -42,7 +42,8 @@ class NavigationCache:
     neither D nor inside it climbs out of D first (``../`` then the way from D's parent), so
     it depends only on D's parent. The key of a page is then D's parent, or D itself when a
     recorded target is D or inside it (D the site root included): postmortem pages
-    (``postmortems/<slug>/``) share one key unless a navigation entry sits in one's folder.
+    (``postmortems/<slug>/``) share one key unless a navigation entry sits in one's folder,
+    and service pages (``services/<slug>/``) another.
 
     Only pages that ``shares_navigation`` accepts and that are outside the navigation are
     served from the cache, and only while ``enabled`` (Material's own templates render the
@@ -168,21 +169,29 @@ def uses_material_navigation(environment: Environment, own_dirs: Iterable[Path])
         environment: The theme's Jinja environment.
         own_dirs: Material's ``templates`` folder and the package's theme overrides.
     """
+    folders = list(own_dirs)
+    return all(template_in(environment, name, folders) for name in NAVIGATION_PARTIALS)
+
+
+def template_in(environment: Environment, name: str, folders: Iterable[Path]) -> bool:
+    """Whether the template ``name`` of ``environment`` is a file in one of ``folders``.
+
+    Args:
+        environment: The theme's Jinja environment.
+        name: The template's name (``partials/nav.html``).
+        folders: Material's ``templates`` folder and the package's theme overrides, say.
+    """
     loader = environment.loader
     if loader is None:
         return False
-    trusted = [folder.resolve() for folder in own_dirs]
-    for name in NAVIGATION_PARTIALS:
-        try:
-            _, filename, _ = loader.get_source(environment, name)
-        except TemplateNotFound:
-            return False
-        if filename is None:
-            return False
-        path = Path(filename).resolve()
-        if not any(path.is_relative_to(folder) for folder in trusted):
-            return False
-    return True
+    try:
+        _, filename, _ = loader.get_source(environment, name)
+    except TemplateNotFound:
+        return False
+    if filename is None:
+        return False
+    path = Path(filename).resolve()
+    return any(path.is_relative_to(folder.resolve()) for folder in folders)
 
 
 def navigation_key(url: str, folders: frozenset[tuple[str, ...]]) -> tuple[bool, tuple[str, ...]]:

@@ -25,6 +25,7 @@ from mkdocs.structure.toc import AnchorLink, TableOfContents
 from mkdocs.utils import get_relative_url, get_theme_dir
 from mkdocs.utils.templates import TemplateContext
 
+from postmortem_kb import translations
 from postmortem_kb.browse import TAGS_URI, replace_markers
 from postmortem_kb.config import PostmortemsConfig, settings_from_options
 from postmortem_kb.feed import FEED_PATH
@@ -261,13 +262,13 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         return nav
 
     def on_env(self, env: Environment, /, *, config: MkDocsConfig, files: Files) -> Environment:
-        """Give the package's ``partials/nav.html`` Material's navigation, shared when it can.
+        """Share Material's navigation and translations between pages, where it can.
 
-        Every postmortem page is outside the navigation, so Material's navigation renders
-        alike for all of them: rendered once (see ``NavigationCache``), it took 0.04 s of
-        CPU instead of 0.45 s at 1,000 postmortems, about 5% of the build. Not when a
+        Every postmortem and service page is outside the navigation, so Material's navigation
+        renders alike for all of them: rendered once (see ``NavigationCache``), it took 0.04 s
+        of CPU instead of 0.45 s at 1,000 postmortems, about 5% of the build. Not when a
         ``custom_dir`` overrides one of its templates, which may then read anything from
-        the page.
+        the page. Material's texts (``lang.t``) are looked up once each (``translations.py``).
         """
         if config.theme.name != "material":
             return env
@@ -279,16 +280,13 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
             self._shares_navigation,
             enabled=uses_material_navigation(env, (material, overrides)),
         ).render
+        translations.install(env, material, [material, overrides])
         return env
 
     def _shares_navigation(self, page: Page) -> bool:
-        """Whether ``page`` is a postmortem's page (kept out of the navigation)."""
+        """Whether ``page`` is a postmortem's or a service's page (kept out of the navigation)."""
         generated = self.pages.get(page.file.src_uri)
-        return (
-            generated is not None
-            and generated.hidden_from_nav
-            and generated.source_path is not None
-        )
+        return generated is not None and generated.hidden_from_nav
 
     def on_page_markdown(
         self, markdown: str, page: Page, config: MkDocsConfig, files: Files

@@ -89,6 +89,13 @@ class RenderCounter:
     def postmortem_pages(self, slugs: list[str]) -> int:
         return sum(self.pages[f"postmortems/{slug}.md"] for slug in slugs)
 
+    def service_pages(self) -> int:
+        return sum(
+            count
+            for uri, count in self.pages.items()
+            if uri.startswith("services/") and uri != "services/index.md"
+        )
+
 
 SLUGS = ["a", "b", "c", "d", "e"]
 
@@ -165,14 +172,22 @@ def test_the_navigation_renders_once_whatever_the_number_of_postmortems(
         counter = RenderCounter(monkeypatch)
         slugs = [f"pm-{index}" for index in range(number)]
         files = {
-            f"{slug}.md": postmortem_text(id=f"PM-2024-{index:03}")
+            f"{slug}.md": postmortem_text(
+                id=f"PM-2024-{index:03}", services=[f"service-{index}", "checkout"]
+            )
             for index, slug in enumerate(slugs)
         }
         site = build(write_kb(tmp_path / str(number), files), strict=True)
         for slug in slugs:
             assert "md-nav--primary" in (site / f"postmortems/{slug}/index.html").read_text()
-        counts.append((counter.postmortem_pages(slugs), counter.pages["index.md"]))
-    assert counts == [(1, 1), (1, 1)]
+        services = sorted((site / "services").glob("*/index.html"))
+        assert len(services) == number + 1
+        for page in services:
+            assert "md-nav--primary" in page.read_text()
+        counts.append(
+            (counter.postmortem_pages(slugs), counter.service_pages(), counter.pages["index.md"])
+        )
+    assert counts == [(1, 1, 1), (1, 1, 1)]
 
 
 @pytest.mark.parametrize(
