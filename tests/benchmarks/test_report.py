@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
+import pytest
+
+from benchmarks import runner
 from benchmarks.measure import Run, Series
 from benchmarks.runner import BuildResult, Options, Results, interleaved, raw, report, targets
 
@@ -123,3 +127,33 @@ def test_a_run_without_n_1000_says_that_the_build_targets_were_not_judged() -> N
     text = report(results)
     assert "- build targets: not judged (they are set at N=1,000, not built in this run)" in text
     assert "plain build of the same files, N=" not in text
+
+
+def test_builds_go_into_new_folders_and_nothing_is_deleted_until_the_run_ends(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(runner, "TRASH", tmp_path / ".trash")
+    commands: list[list[str]] = []
+
+    def measured_run(command: list[str], cwd: Path, *args: object, **kwargs: object) -> Run:
+        commands.append(command)
+        site = Path(command[command.index("--site-dir") + 1])
+        assert not site.exists()  # a new folder for every build
+        site.mkdir(parents=True)
+        return Run(wall=1.0, cpu=1.0, max_rss_kib=0, output="")
+
+    monkeypatch.setattr(runner, "run_measured", measured_run)
+    project = tmp_path / "kb"
+    (project / "docs").mkdir(parents=True)
+    for _ in range(3):
+        runner.mkdocs_build(project, {})
+    assert runner.latest_site(project) == project / "sites" / "2"
+    assert sorted(path.name for path in (project / "sites").iterdir()) == ["0", "1", "2"]
+    runner.discard(project)
+    assert not project.exists()
+    (set_aside,) = (tmp_path / ".trash").iterdir()
+    assert sorted(path.name for path in (set_aside / "sites").iterdir()) == ["0", "1", "2"]
+    runner.discard(project)  # nothing there: nothing to do
+    runner.empty_trash()
+    assert not (tmp_path / ".trash").exists()
+    assert len(commands) == 3
