@@ -147,11 +147,18 @@ def to_json(data: Mapping[str, Any]) -> str:
     return out.getvalue()
 
 
-_HTML_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
+_HTML_UNSAFE = (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e"))
 
 
 def _compact(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(", ", ": ")).translate(_HTML_SAFE)
+    text = json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+    # str.replace, not str.translate: translating to longer strings looks every character
+    # up in the table (profiled, a fifth of the export's time); no replacement holds a
+    # character that a later one replaces.
+    for unsafe, escaped in _HTML_UNSAFE:
+        if unsafe in text:
+            text = text.replace(unsafe, escaped)
+    return text
 
 
 def _write_layout(out: TextIO, data: Mapping[str, Any | Iterable[Any]]) -> None:
