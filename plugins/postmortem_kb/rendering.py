@@ -13,7 +13,7 @@ import functools
 import hashlib
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -147,8 +147,11 @@ class TemplateCache(FileSystemBytecodeCache):
     nothing ever removes.
     """
 
-    def __init__(self, directory: str | None = None, only_under: str | None = None) -> None:
-        """A cache in ``directory`` (Jinja's own folder by default)."""
+    def __init__(
+        self, directory: str | None = None, only_under: str | tuple[str, ...] | None = None
+    ) -> None:
+        """A cache in ``directory`` (Jinja's own folder by default), of the templates under
+        ``only_under`` (one folder or several; all templates when None)."""
         super().__init__(directory)
         self.only_under = only_under
         self._passed_by: set[str] = set()
@@ -187,6 +190,27 @@ def default_template_cache(directory: str | None = None) -> BytecodeCache | None
     """
     try:
         return TemplateCache(directory, only_under=PACKAGE_TEMPLATES + os.sep)
+    except (OSError, RuntimeError):
+        return None
+
+
+def theme_template_cache(
+    folders: Iterable[Path], directory: str | None = None
+) -> BytecodeCache | None:
+    """A cache of the theme's compiled templates, for those in ``folders``, as
+    ``default_template_cache`` keeps the package's.
+
+    MkDocs makes the theme's Jinja environment afresh for every build, and compiles every
+    template it renders again: for Material's, about 1.3 billion instructions (0.2 s) of
+    each build and of each rebuild of ``mkdocs serve``, counted with cachegrind at 300
+    postmortems. The plugin gives that environment this cache for
+    Material's templates and its own partials, files of installed packages; a
+    ``custom_dir``'s templates are compiled as usual.
+    """
+    try:
+        return TemplateCache(
+            directory, only_under=tuple(str(folder).rstrip(os.sep) + os.sep for folder in folders)
+        )
     except (OSError, RuntimeError):
         return None
 
