@@ -22,7 +22,7 @@ serve: $(STAMP)  ## Preview the example knowledge base at http://127.0.0.1:8000/
 test: $(STAMP)  ## Run the whole test suite
 	$(BIN)/python -m pytest -n auto
 
-bench: $(STAMP)  ## Benchmark builds, check and serve; writes benchmarks/results.md (20+ min)
+bench: $(STAMP)  ## Benchmark builds, check and serve; writes benchmarks/results.md (about 30 min)
 	$(BIN)/python -m benchmarks
 
 bench-quick: $(STAMP)  ## A smoke test of the benchmark suite (small sizes, one repetition)

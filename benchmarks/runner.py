@@ -61,7 +61,7 @@ class Options:
     sizes: tuple[int, ...] = (100, 1000, 5000)
     check_files: int = 10_000
     serve_size: int = 1000
-    repeat: int = 3
+    repeat: int = 5
     parts: tuple[str, ...] = ("build", "check", "serve")
     seed: int = 1
     quick: bool = False
@@ -207,7 +207,10 @@ def bench_builds(options: Options, results: Results) -> None:
         same_files = generate_plain_site(kb, WORK / f"plain-{size}", strip_front_matter=False)
         stripped = generate_plain_site(kb, WORK / f"plain-stripped-{size}", strip_front_matter=True)
         env = environment(kb)
-        log(f"build: {options.repeat} x (plugin, plain same files, plain stripped) at N={size}")
+        log(
+            f"build: {options.repeat} x (plugin, plain same files, plain stripped, plugin first"
+            f" build) at N={size}"
+        )
         plugin_series, same_files_series, stripped_series, first_series = interleaved(
             options.repeat,
             functools.partial(mkdocs_build, kb.root, env),
@@ -831,7 +834,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--sizes", type=parse_sizes, help="build sizes, e.g. 100,1000,5000")
     parser.add_argument("--check-files", type=int, help="files for pmkb check (10000)")
     parser.add_argument("--serve-size", type=int, help="postmortems for mkdocs serve (1000)")
-    parser.add_argument("--repeat", type=int, help="repetitions of each measurement (3)")
+    parser.add_argument("--repeat", type=int, help="repetitions of each measurement (5)")
     parser.add_argument(
         "--only",
         type=lambda text: tuple(part.strip() for part in text.split(",")),
