@@ -203,9 +203,9 @@ def theme_template_cache(
     MkDocs makes the theme's Jinja environment afresh for every build, and compiles every
     template it renders again: for Material's, about 1.3 billion instructions (0.2 s) of
     each build and of each rebuild of ``mkdocs serve``, counted with cachegrind at 300
-    postmortems. The plugin gives that environment this cache for
-    Material's templates and its own partials, files of installed packages; a
-    ``custom_dir``'s templates are compiled as usual.
+    postmortems. The plugin gives that environment this cache for Material's templates and
+    its own partials, files of installed packages; a ``custom_dir``'s templates are
+    compiled as usual.
     """
     try:
         return TemplateCache(

@@ -31,8 +31,9 @@ class TranslationCache:
     """Material's ``t(key)``, computed once for each language and key, then reused.
 
     Material's templates call ``lang.t(key)`` about thirty times a page, and each call builds
-    the language's whole table of texts (a dict of about ninety entries) to read one: at
-    1,000 pages, about 0.15 s of CPU for texts that never change within a build. The cache
+    the language's whole table of texts (a dict of about ninety entries) to read one: 6.8 µs
+    a call against 2.0 µs from the cache, about 0.1 s of CPU at 1,000 pages, for texts that
+    never change within a build. The cache
     asks Material's own ``partials/language.html`` once for each key, the way Material's
     search and blog plugins translate (a module made with the configuration alone), and
     keys by ``config.theme.language``, read from each caller's context.
