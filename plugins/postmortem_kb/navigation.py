@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from jinja2 import Environment, FileSystemLoader, TemplateNotFound, pass_context
+from jinja2 import Environment, FileSystemLoader, Template, TemplateNotFound, pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
 
@@ -71,9 +71,7 @@ class NavigationCache:
             enabled: False to render the navigation for every page.
         """
         self._environment = environment
-        self._template = FileSystemLoader(str(material_dir)).load(
-            environment, NAVIGATION_TEMPLATE, environment.make_globals(None)
-        )
+        self._template = material_template(environment, material_dir, NAVIGATION_TEMPLATE)
         self._shares_navigation = shares_navigation
         self._enabled = enabled
         self._nav: Any = None
@@ -171,6 +169,18 @@ def uses_material_navigation(environment: Environment, own_dirs: Iterable[Path])
     """
     folders = list(own_dirs)
     return all(template_in(environment, name, folders) for name in NAVIGATION_PARTIALS)
+
+
+def material_template(environment: Environment, material_dir: Path, name: str) -> Template:
+    """Material's own template ``name``, loaded from ``material_dir`` into ``environment``.
+
+    The package's override takes that name in the theme; loaded from Material's folder, the
+    template keeps its own, and what it includes or imports resolves through the theme as
+    usual.
+    """
+    return FileSystemLoader(str(material_dir)).load(
+        environment, name, environment.make_globals(None)
+    )
 
 
 def template_in(environment: Environment, name: str, folders: Iterable[Path]) -> bool:

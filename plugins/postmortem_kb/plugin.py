@@ -38,7 +38,7 @@ from postmortem_kb.rendering import (
     Renderer,
     default_template_cache,
     put_back_islands,
-    theme_template_cache,
+    template_cache,
 )
 from postmortem_kb.reporting import MAX_NOTICES_LISTED, with_deferred_notices
 from postmortem_kb.sanitize import sanitize_html
@@ -274,23 +274,19 @@ class PostmortemsPlugin(BasePlugin[PostmortemsConfig]):
         of CPU instead of 0.45 s at 1,000 postmortems, about 5% of the build. Not when a
         ``custom_dir`` overrides one of its templates, which may then read anything from
         the page. Material's texts (``lang.t``) are looked up once each (``translations.py``),
-        and its compiled templates are kept between builds (``theme_template_cache``).
+        and its compiled templates are kept between builds (``template_cache``).
         """
         if config.theme.name != "material":
             return env
         material = Path(get_theme_dir("material"))
-        overrides = Path(str(resources.files("postmortem_kb").joinpath("theme")))
+        # Material's templates and the package's theme partials: files of installed packages.
+        own = [material, Path(str(resources.files("postmortem_kb").joinpath("theme")))]
         if env.bytecode_cache is None:
-            env.bytecode_cache = theme_template_cache(
-                [material, overrides, translations.build_templates()]
-            )
+            env.bytecode_cache = template_cache([*own, translations.build_templates()])
         env.globals[GLOBAL_NAME] = NavigationCache(
-            env,
-            material,
-            self._shares_navigation,
-            enabled=uses_material_navigation(env, (material, overrides)),
+            env, material, self._shares_navigation, enabled=uses_material_navigation(env, own)
         ).render
-        translations.install(env, material, [material, overrides])
+        translations.install(env, material, own)
         return env
 
     def _shares_navigation(self, page: Page) -> bool:

@@ -9,7 +9,7 @@ from typing import Any
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, pass_context
 from jinja2.runtime import Context
 
-from postmortem_kb.navigation import template_in
+from postmortem_kb.navigation import material_template, template_in
 
 GLOBAL_NAME = "pmkb_translate"
 """The template global that the package's build-time ``partials/language.html`` calls."""
@@ -47,9 +47,7 @@ class TranslationCache:
                 Material's template imports resolve through it, a ``custom_dir``'s included.
             material_dir: Material's ``templates`` folder.
         """
-        self._template = FileSystemLoader(str(material_dir)).load(
-            environment, LANGUAGE_TEMPLATE, environment.make_globals(None)
-        )
+        self._template = material_template(environment, material_dir, LANGUAGE_TEMPLATE)
         self._modules: dict[Any, Any] = {}
         self._texts: dict[tuple[Any, Any], Any] = {}
 

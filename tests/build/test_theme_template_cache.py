@@ -11,7 +11,7 @@ import pytest
 from mkdocs.utils import get_theme_dir
 
 from kbtools import build, postmortem_text, write_kb
-from postmortem_kb.rendering import theme_template_cache
+from postmortem_kb.rendering import template_cache
 
 
 def entry(cache: Path, name: str, filename: Path) -> Path:
@@ -65,7 +65,7 @@ def test_only_templates_under_the_given_folders_are_kept(tmp_path: Path) -> None
         folder.mkdir()
     (kept_dir / "a.html").write_text("a {{ 1 + 1 }}")
     (other_dir / "b.html").write_text("b {{ 2 + 2 }}")
-    cache = theme_template_cache([kept_dir], directory=str(cache_dir))
+    cache = template_cache([kept_dir], directory=str(cache_dir))
     environment = Environment(
         loader=FileSystemLoader([str(kept_dir), str(other_dir)]), bytecode_cache=cache
     )
