@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import textwrap
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -140,6 +141,29 @@ def write_kb(
         else:
             path.write_text(content, encoding="utf-8")
     return root
+
+
+def use_custom_dir(root: Path, files: Mapping[str, str | Path]) -> Path:
+    """Give the knowledge base at ``root`` a theme ``custom_dir`` (``overrides/``) with ``files``.
+
+    Each is a template's text, or the path of a file to copy (one of Material's own, say).
+    """
+    folder = root / "overrides"
+    for name, content in files.items():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, Path):
+            shutil.copy(content, path)
+        else:
+            path.write_text(content, encoding="utf-8")
+    config = root / "mkdocs.yml"
+    text = config.read_text(encoding="utf-8")
+    assert "  name: material\n" in text and "custom_dir:" not in text
+    config.write_text(
+        text.replace("  name: material\n", "  name: material\n  custom_dir: overrides\n", 1),
+        encoding="utf-8",
+    )
+    return folder
 
 
 def build(root: Path, strict: bool = False) -> Path:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from mkdocs.exceptions import Abort, PluginError
 
-from kbtools import FULL_BODY, build, front_matter, postmortem_text, write_kb
+from kbtools import FULL_BODY, build, front_matter, postmortem_text, use_custom_dir, write_kb
 
 
 def test_a_postmortem_page_has_its_header_card(tmp_path: Path) -> None:
@@ -116,14 +116,7 @@ def test_the_repository_link_makes_the_browser_call_no_git_host_api(tmp_path: Pa
 def test_a_custom_dir_still_overrides_the_packaged_partials(tmp_path: Path) -> None:
     config = "repo_url: https://github.com/org/kb\n"
     root = write_kb(tmp_path, {"a.md": postmortem_text()}, extra_config=config)
-    (root / "overrides/partials").mkdir(parents=True)
-    (root / "overrides/partials/source.html").write_text("<a class=mine>repo</a>")
-    text = (
-        (root / "mkdocs.yml")
-        .read_text()
-        .replace("  name: material\n", "  name: material\n  custom_dir: overrides\n")
-    )
-    (root / "mkdocs.yml").write_text(text)
+    use_custom_dir(root, {"partials/source.html": "<a class=mine>repo</a>"})
     site = build(root, strict=True)
     assert "<a class=mine>repo</a>" in (site / "index.html").read_text()
 

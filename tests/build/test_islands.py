@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from kbtools import build, postmortem_text, write_kb
+from kbtools import build, postmortem_text, use_custom_dir, write_kb
 from postmortem_kb.export import export_data, export_json, to_json
 from postmortem_kb.knowledge_base import load_knowledge_base
 from postmortem_kb.rendering import Renderer, restore_islands
@@ -63,22 +63,14 @@ def test_the_head_skips_markdown_and_still_heads_the_page_and_its_contents(
 def test_a_removed_placeholder_is_reported(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    theme = tmp_path / "overrides"
-    theme.mkdir()
-    (theme / "main.html").write_text(
-        '{% extends "base.html" %}{% block content %}<p>no content here</p>{% endblock %}'
+    root = write_kb(tmp_path, {"a.md": postmortem_text()})
+    use_custom_dir(
+        root,
+        {
+            "main.html": '{% extends "base.html" %}{% block content %}<p>no content here</p>'
+            "{% endblock %}"
+        },
     )
-    root = write_kb(
-        tmp_path,
-        {"a.md": postmortem_text()},
-        extra_config="",
-    )
-    config = (
-        (root / "mkdocs.yml")
-        .read_text()
-        .replace("  name: material\n", "  name: material\n  custom_dir: overrides\n")
-    )
-    (root / "mkdocs.yml").write_text(config)
     with caplog.at_level(logging.WARNING):
         build(root)
     assert "the header card or a table of postmortems/a.md has no place in the page" in caplog.text

@@ -7,7 +7,6 @@ Material's navigation itself, as without the plugin's cache.
 
 from __future__ import annotations
 
-import shutil
 from collections import Counter
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from jinja2.runtime import Context
 from markupsafe import Markup
 from mkdocs.utils import get_theme_dir
 
-from kbtools import build, postmortem_text, write_kb
+from kbtools import build, postmortem_text, use_custom_dir, write_kb
 from postmortem_kb.navigation import NavigationCache
 
 NAV = """
@@ -48,14 +47,12 @@ def write_site(
     )
     write_kb(root, postmortems, extra_config=config)
     theme = f"  name: material\n  logo: assets/logo.svg\n  features: {features}\n"
-    if reference:
-        partials = root / "overrides" / "partials"
-        partials.mkdir(parents=True)
-        shutil.copy(Path(get_theme_dir("material")) / "partials" / "nav.html", partials)
-        theme += "  custom_dir: overrides\n"
     text = (root / "mkdocs.yml").read_text()
     text = text.replace("  name: material\n  features: [content.action.edit]\n", theme)
     (root / "mkdocs.yml").write_text(text)
+    if reference:
+        nav = Path(get_theme_dir("material")) / "partials" / "nav.html"
+        use_custom_dir(root, {"partials/nav.html": nav})
     docs = root / "docs"
     for name, content in {
         "guide/index.md": "# Guide\n\n## First\n\nText.\n",
@@ -207,11 +204,7 @@ def test_a_custom_dirs_navigation_is_rendered_for_every_page(
     counter = RenderCounter(monkeypatch)
     files = {f"{slug}.md": postmortem_text(id=f"PM-2024-00{slug}") for slug in "123"}
     root = write_kb(tmp_path, files)
-    (root / "overrides/partials").mkdir(parents=True)
-    (root / f"overrides/partials/{name}").write_text(override)
-    text = (root / "mkdocs.yml").read_text()
-    text = text.replace("  name: material\n", "  name: material\n  custom_dir: overrides\n")
-    (root / "mkdocs.yml").write_text(text)
+    use_custom_dir(root, {f"partials/{name}": override})
     site = build(root, strict=True)
     for slug in "123":
         html = (site / f"postmortems/{slug}/index.html").read_text()

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from mkdocs.utils import get_theme_dir
 
-from kbtools import build, postmortem_text, write_kb
+from kbtools import build, postmortem_text, use_custom_dir, write_kb
 from postmortem_kb.rendering import template_cache
 
 
@@ -31,13 +31,8 @@ def test_materials_templates_are_compiled_once_and_a_custom_dirs_every_build(
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
     (tmp_path / "tmp").mkdir()
     root = write_kb(tmp_path / "kb", {"a.md": postmortem_text()})
-    (root / "overrides").mkdir()
-    (root / "overrides" / "main.html").write_text(
-        '{% extends "base.html" %}{% block announce %}Mine{% endblock %}'
-    )
-    text = (root / "mkdocs.yml").read_text()
-    (root / "mkdocs.yml").write_text(
-        text.replace("  name: material\n", "  name: material\n  custom_dir: overrides\n")
+    use_custom_dir(
+        root, {"main.html": '{% extends "base.html" %}{% block announce %}Mine{% endblock %}'}
     )
     first = site_files(build(root, strict=True))
     caches = list((tmp_path / "tmp").glob("_jinja2-cache-*"))

@@ -7,7 +7,6 @@ The reference build gives the site a ``custom_dir`` holding a copy of Material's
 
 from __future__ import annotations
 
-import shutil
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ import pytest
 from jinja2 import Environment
 from mkdocs.utils import get_theme_dir
 
-from kbtools import build, postmortem_text, write_kb
+from kbtools import build, postmortem_text, use_custom_dir, write_kb
 from postmortem_kb import translations
 from postmortem_kb.translations import TranslationCache
 
@@ -30,14 +29,12 @@ def write_site(root: Path, language: str, *, reference: bool) -> Path:
     }
     write_kb(root, postmortems, extra_config="repo_url: https://github.com/org/kb\n")
     theme = f"  name: material\n  language: {language}\n  features: {FEATURES}\n"
-    if reference:
-        partials = root / "overrides" / "partials"
-        partials.mkdir(parents=True)
-        shutil.copy(Path(get_theme_dir("material")) / "partials" / "language.html", partials)
-        theme += "  custom_dir: overrides\n"
     text = (root / "mkdocs.yml").read_text()
     text = text.replace("  name: material\n  features: [content.action.edit]\n", theme)
     (root / "mkdocs.yml").write_text(text)
+    if reference:
+        language_template = Path(get_theme_dir("material")) / "partials" / "language.html"
+        use_custom_dir(root, {"partials/language.html": language_template})
     return root
 
 
@@ -108,13 +105,13 @@ def test_a_custom_dirs_translations_are_used_on_every_page(
 ) -> None:
     counter = LookupCounter(monkeypatch)
     root = write_site(tmp_path, "en", reference=False)
-    (root / "overrides/partials").mkdir(parents=True)
-    (root / "overrides/partials/language.html").write_text(
-        "{% macro t(key) %}[{{ key }} on {{ page.file.src_uri if page else 'none' }}]{% endmacro %}"
+    use_custom_dir(
+        root,
+        {
+            "partials/language.html": "{% macro t(key) %}[{{ key }} on "
+            "{{ page.file.src_uri if page else 'none' }}]{% endmacro %}"
+        },
     )
-    text = (root / "mkdocs.yml").read_text()
-    text = text.replace("  name: material\n", "  name: material\n  custom_dir: overrides\n")
-    (root / "mkdocs.yml").write_text(text)
     site = build(root)
     for slug in "abc":
         html = (site / f"postmortems/{slug}/index.html").read_text(encoding="utf-8")
