@@ -142,16 +142,17 @@ class TemplateCache(FileSystemBytecodeCache):
     rebuild of ``mkdocs serve``); loading them compiled, a few milliseconds. Jinja keys each
     entry by the template's name and file and checks it against a hash of the template's
     source and the Python version, so an edited template is compiled again. With
-    ``only_under``, only the templates whose files are in that folder are kept: a knowledge
+    ``only_under``, only the templates whose files are in those folders are kept: a knowledge
     base's overrides (and every test's temporary ones) would otherwise add entries that
     nothing ever removes.
     """
 
     def __init__(
-        self, directory: str | None = None, only_under: str | tuple[str, ...] | None = None
+        self, directory: str | None = None, only_under: tuple[str, ...] | None = None
     ) -> None:
-        """A cache in ``directory`` (Jinja's own folder by default), of the templates under
-        ``only_under`` (one folder or several; all templates when None)."""
+        """A cache in ``directory`` (Jinja's own folder by default), of the templates whose
+        paths start with one of ``only_under`` (folders, each ending with a separator); of
+        all templates when None."""
         super().__init__(directory)
         self.only_under = only_under
         self._passed_by: set[str] = set()
